@@ -1,0 +1,260 @@
+// Package accounts owns customer accounts and their named contacts: the
+// people allowed to call the support line, each with a personal support ID.
+// An account's plan (from the policy file) limits how many contacts it may
+// name. Every change writes an audit event in the same transaction.
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+
+	"supportline/audit"
+	"supportline/config"
+	"supportline/errcode"
+	"supportline/phone"
+	"supportline/store"
+)
+
+// Account is a customer with a support plan.
+type Account struct {
+	ID        int64     `db:"id" json:"-"`
+	Number    string    `db:"number" json:"number"`
+	Name      string    `db:"name" json:"name"`
+	Plan      string    `db:"plan" json:"plan"`
+	CreatedAt time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt time.Time `db:"updated_at" json:"updated_at"`
+	Contacts  int       `db:"contacts" json:"contacts"` // named contacts, not removed
+}
+
+// Contact is a person allowed to call for an account.
+type Contact struct {
+	ID            int64      `db:"id" json:"-"`
+	AccountID     int64      `db:"account_id" json:"-"`
+	AccountNumber string     `db:"account_number" json:"account"`
+	AccountName   string     `db:"account_name" json:"account_name"`
+	Plan          string     `db:"plan" json:"plan"`
+	SupportID     string     `db:"support_id" json:"support_id"`
+	Name          string     `db:"name" json:"name"`
+	Phone         string     `db:"phone" json:"phone"`
+	Email         string     `db:"email" json:"email,omitempty"`
+	CreatedAt     time.Time  `db:"created_at" json:"created_at"`
+	RemovedAt     *time.Time `db:"removed_at" json:"removed_at,omitempty"`
+}
+
+// Service manages accounts and contacts against a policy.
+type Service struct {
+	DB     *store.DB
+	Policy *config.Policy
+}
+
+var (
+	accountNumberRE = regexp.MustCompile(`^[1-9][0-9]{5,11}$`)
+	supportIDRE     = regexp.MustCompile(`^[0-9]{8}$`)
+)
+
+// NewAccount is the input of AddAccount.
+type NewAccount struct {
+	Name   string
+	Plan   string
+	Number string // optional; generated when empty
+}
+
+// AddAccount creates an account.
+func (s *Service) AddAccount(ctx context.Context, actor string, in NewAccount) (Account, error) {
+	name, err := cleanName("account name", in.Name)
+	if err != nil {
+		return Account{}, err
+	}
+	if err := s.checkPlan(in.Plan); err != nil {
+		return Account{}, err
+	}
+	if in.Number != "" && !accountNumberRE.MatchString(in.Number) {
+		return Account{}, errcode.Errorf(errcode.Invalid, "account number %q must be 6 to 12 digits, not starting with 0", in.Number)
+	}
+	var a Account
+	for attempt := 0; ; attempt++ {
+		number := in.Number
+		if number == "" {
+			// Random rather than sequential: account numbers are spoken and
+			// printed, and need not reveal how many customers there are.
+			digits := 6
+			if attempt >= 5 {
+				digits = 8
+			}
+			number = randomDigits(digits)
+		}
+		err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+			id, err := tx.Insert(ctx, `INSERT INTO accounts (number, name, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+				number, name, in.Plan, tx.Now, tx.Now)
+			if err != nil {
+				return err
+			}
+			a = Account{ID: id, Number: number, Name: name, Plan: in.Plan, CreatedAt: tx.Now, UpdatedAt: tx.Now}
+			return audit.Record(ctx, tx, audit.Event{Actor: actor, Action: "account.add", AccountID: &id,
+				Detail: fmt.Sprintf("name=%q plan=%s", name, in.Plan)})
+		})
+		if store.IsUniqueViolation(err) {
+			if in.Number != "" {
+				return Account{}, errcode.Errorf(errcode.Conflict, "account number %s is already taken", in.Number)
+			}
+			if attempt < 20 {
+				continue
+			}
+		}
+		if err != nil {
+			return Account{}, fmt.Errorf("add account: %w", err)
+		}
+		return a, nil
+	}
+}
+
+// Accounts lists every account with its contact count.
+func (s *Service) Accounts(ctx context.Context) ([]Account, error) {
+	var out []Account
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		return tx.Select(ctx, &out, accountSelect+` GROUP BY a.id, a.number, a.name, a.plan, a.created_at, a.updated_at ORDER BY a.name, a.number`)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	return out, nil
+}
+
+const accountSelect = `SELECT a.id, a.number, a.name, a.plan, a.created_at, a.updated_at, COUNT(c.id) AS contacts
+	FROM accounts a LEFT JOIN contacts c ON c.account_id = a.id AND c.removed_at IS NULL`
+
+// Account returns the account with the given number.
+func (s *Service) Account(ctx context.Context, number string) (Account, error) {
+	var a Account
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		a, err = accountByNumber(ctx, tx, number, false)
+		return err
+	})
+	return a, err
+}
+
+func accountByNumber(ctx context.Context, tx *store.Tx, number string, lock bool) (Account, error) {
+	var a Account
+	if !accountNumberRE.MatchString(number) {
+		return a, errcode.Errorf(errcode.Invalid, "account number %q must be 6 to 12 digits", number)
+	}
+	if lock {
+		// Lock the account row so that concurrent contact additions and plan
+		// changes are checked against the limit one at a time.
+		var id int64
+		if err := tx.Get(ctx, &id, `SELECT id FROM accounts WHERE number = ?`+tx.ForUpdate(), number); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return a, errcode.Errorf(errcode.NotFound, "no account %s", number)
+			}
+			return a, fmt.Errorf("lock account %s: %w", number, err)
+		}
+	}
+	err := tx.Get(ctx, &a, accountSelect+` WHERE a.number = ? GROUP BY a.id, a.number, a.name, a.plan, a.created_at, a.updated_at`, number)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, errcode.Errorf(errcode.NotFound, "no account %s", number)
+	}
+	if err != nil {
+		return a, fmt.Errorf("read account %s: %w", number, err)
+	}
+	return a, nil
+}
+
+// SetPlan moves an account to another plan, refusing a plan whose
+// named-contact limit is below the account's current number of contacts.
+func (s *Service) SetPlan(ctx context.Context, actor, number, plan string) (Account, error) {
+	if err := s.checkPlan(plan); err != nil {
+		return Account{}, err
+	}
+	var a Account
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		a, err = accountByNumber(ctx, tx, number, true)
+		if err != nil {
+			return err
+		}
+		if a.Plan == plan {
+			return nil
+		}
+		limit := s.Policy.Plans[plan].NamedContacts
+		if limit > 0 && a.Contacts > limit {
+			return errcode.Errorf(errcode.Conflict,
+				"account %s has %d named contacts; plan %s allows %d. Remove %d contact(s) first",
+				number, a.Contacts, plan, limit, a.Contacts-limit)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET plan = ?, updated_at = ? WHERE id = ?`, plan, tx.Now, a.ID); err != nil {
+			return fmt.Errorf("update plan: %w", err)
+		}
+		old := a.Plan
+		a.Plan, a.UpdatedAt = plan, tx.Now
+		return audit.Record(ctx, tx, audit.Event{Actor: actor, Action: "account.set_plan", AccountID: &a.ID,
+			Detail: fmt.Sprintf("plan %s -> %s", old, plan)})
+	})
+	return a, err
+}
+
+func (s *Service) checkPlan(plan string) error {
+	if plan == "" {
+		return errcode.Errorf(errcode.Invalid, "a plan is required (one of: %s)", strings.Join(s.Policy.PlanNames(), ", "))
+	}
+	if _, ok := s.Policy.Plan(plan); !ok {
+		return errcode.Errorf(errcode.Invalid, "unknown plan %q (the policy file %s defines: %s)",
+			plan, s.Policy.Source, strings.Join(s.Policy.PlanNames(), ", "))
+	}
+	return nil
+}
+
+func cleanName(what, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", errcode.Errorf(errcode.Invalid, "%s is required", what)
+	}
+	if len(s) > 200 {
+		return "", errcode.Errorf(errcode.Invalid, "%s is longer than 200 characters", what)
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return "", errcode.Errorf(errcode.Invalid, "%s contains a control character", what)
+		}
+	}
+	return s, nil
+}
+
+func randomDigits(n int) string {
+	// First digit 1-9 so the number keeps its length when read as an integer.
+	lo := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n-1)), nil)
+	span := new(big.Int).Sub(new(big.Int).Mul(lo, big.NewInt(10)), lo)
+	v, err := rand.Int(rand.Reader, span)
+	if err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return v.Add(v, lo).String()
+}
+
+func validEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s {
+		return "", errcode.Errorf(errcode.Invalid, "%q is not an email address", s)
+	}
+	return s, nil
+}
+
+func normalizePhone(s string) (string, error) {
+	p, err := phone.Normalize(s)
+	if err != nil {
+		return "", errcode.New(errcode.Invalid, err.Error())
+	}
+	return p, nil
+}

@@ -1,0 +1,93 @@
+// Package audit records who did what, and when, to accounts, contacts and
+// PINs, and every PIN verification. An event is written in the same
+// transaction as the change it describes, so the log and the data never
+// disagree. Events never hold a PIN or a hash.
+package audit
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"supportline/store"
+)
+
+// Event is one audited action.
+type Event struct {
+	ID        int64     `db:"id" json:"id"`
+	At        time.Time `db:"at" json:"at"`
+	Actor     string    `db:"actor" json:"actor"`   // OS user, --actor, or "caller" for the phone line
+	Action    string    `db:"action" json:"action"` // e.g. contact.add, pin.rotate, pin.verify
+	AccountID *int64    `db:"account_id" json:"-"`
+	ContactID *int64    `db:"contact_id" json:"-"`
+	// Subject is what the action was about when no contact row applies, e.g.
+	// the (truncated) support ID a caller typed that matched nobody.
+	Subject string `db:"subject" json:"subject,omitempty"`
+	Caller  string `db:"caller" json:"caller,omitempty"` // the calling number, for phone actions
+	Result  string `db:"result" json:"result,omitempty"` // e.g. ok, wrong, locked
+	Detail  string `db:"detail" json:"detail,omitempty"`
+
+	// Filled by List from the joined rows.
+	AccountNumber *string `db:"account_number" json:"account,omitempty"`
+	SupportID     *string `db:"support_id" json:"support_id,omitempty"`
+}
+
+// Record writes e inside tx. A zero At takes the transaction's clock.
+func Record(ctx context.Context, tx *store.Tx, e Event) error {
+	if e.At.IsZero() {
+		e.At = tx.Now
+	}
+	if e.Actor == "" || e.Action == "" {
+		return fmt.Errorf("audit event needs an actor and an action")
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO audit_events (at, actor, action, account_id, contact_id, subject, caller, result, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.At, e.Actor, e.Action, e.AccountID, e.ContactID, e.Subject, e.Caller, e.Result, e.Detail)
+	if err != nil {
+		return fmt.Errorf("record audit event %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// Filter narrows List.
+type Filter struct {
+	SupportID string    // only events about this contact
+	Since     time.Time // only events at or after this instant
+	Limit     int       // newest N; 0 means 1000
+}
+
+// List returns events matching f, oldest first.
+func List(ctx context.Context, db *store.DB, f Filter) ([]Event, error) {
+	q := `SELECT e.id, e.at, e.actor, e.action, e.account_id, e.contact_id, e.subject, e.caller, e.result, e.detail,
+			a.number AS account_number, c.support_id AS support_id
+		FROM audit_events e
+		LEFT JOIN contacts c ON c.id = e.contact_id
+		LEFT JOIN accounts a ON a.id = COALESCE(e.account_id, c.account_id)
+		WHERE 1 = 1`
+	var args []any
+	if f.SupportID != "" {
+		q += ` AND c.support_id = ?`
+		args = append(args, f.SupportID)
+	}
+	if !f.Since.IsZero() {
+		q += ` AND e.at >= ?`
+		args = append(args, f.Since)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 1000
+	}
+	q += fmt.Sprintf(` ORDER BY e.at DESC, e.id DESC LIMIT %d`, limit)
+	var out []Event
+	err := db.InTx(ctx, func(tx *store.Tx) error { return tx.Select(ctx, &out, q, args...) })
+	if err != nil {
+		return nil, fmt.Errorf("list audit events: %w", err)
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	for i := range out {
+		out[i].At = out[i].At.UTC()
+	}
+	return out, nil
+}

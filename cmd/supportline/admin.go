@@ -1,0 +1,103 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"supportline/config"
+	"supportline/store"
+)
+
+func (a *app) migrateCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply database migrations (up) or show their state (status)",
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "up",
+		Short: "Apply every pending migration",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := store.Open(cmd.Context(), a.dbURL)
+			if err != nil {
+				return err
+			}
+			a.db = db
+			n, err := db.Migrate(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return a.emit(map[string]any{"applied": n, "store": db.String()}, func() {
+				fmt.Fprintf(a.stdout, "applied %d migration(s) to %s\n", n, db)
+			})
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "status",
+		Short: "List migrations and whether each is applied",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := store.Open(cmd.Context(), a.dbURL)
+			if err != nil {
+				return err
+			}
+			a.db = db
+			st, err := db.MigrationStatus(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return a.emit(st, func() {
+				rows := make([][]string, len(st))
+				for i, s := range st {
+					state := "pending"
+					if s.Applied {
+						state = "applied " + s.AppliedAt
+					}
+					rows[i] = []string{fmt.Sprint(s.Version), s.Name, state}
+				}
+				a.table([]string{"VERSION", "MIGRATION", "STATE"}, rows)
+			})
+		},
+	})
+	return cmd
+}
+
+func (a *app) checkCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "check",
+		Short: "Validate the policy file and print every problem",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := a.loadPolicy()
+			if err != nil {
+				return err
+			}
+			return a.emit(summary(p), func() {
+				s := summary(p)
+				fmt.Fprintf(a.stdout, "ok: %s\n  plans: %s\n  calendars: %s\n  escalation policies: %s\n  schedules named: %s\n",
+					p.Source, strings.Join(s.Plans, ", "), strings.Join(s.Calendars, ", "),
+					strings.Join(s.EscalationPolicies, ", "), strings.Join(s.Schedules, ", "))
+			})
+		},
+	}
+}
+
+type policySummary struct {
+	Source             string   `json:"source"`
+	Plans              []string `json:"plans"`
+	Calendars          []string `json:"calendars"`
+	EscalationPolicies []string `json:"escalation_policies"`
+	Schedules          []string `json:"schedules"`
+}
+
+func summary(p *config.Policy) policySummary {
+	s := policySummary{Source: p.Source, Plans: p.PlanNames(), Calendars: p.CalendarNames(), Schedules: p.Schedules()}
+	for name := range p.EscalationPolicies {
+		s.EscalationPolicies = append(s.EscalationPolicies, name)
+	}
+	sort.Strings(s.EscalationPolicies)
+	return s
+}

@@ -1,0 +1,258 @@
+// Package store opens the database (PostgreSQL through lib/pq, or embedded
+// SQLite through modernc.org/sqlite), applies the embedded migrations and
+// runs work in transactions that carry a frozen clock.
+//
+// Only this package knows which SQL driver is in use. Domain packages write
+// portable SQL with `?` placeholders; Tx rebinds them for the engine.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"  // PostgreSQL driver "postgres"
+	"modernc.org/sqlite" // SQLite driver "sqlite" (pure Go)
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Engine names the database engine behind a DB.
+type Engine string
+
+// The engines Supportline runs on.
+const (
+	Postgres Engine = "postgres"
+	SQLite   Engine = "sqlite"
+)
+
+// DefaultURL is the store used when no DATABASE_URL is given: an embedded
+// SQLite file in the working directory.
+const DefaultURL = "./supportline.db"
+
+// DB is an open database with its engine and clock.
+type DB struct {
+	x      *sqlx.DB
+	engine Engine
+	// Now is the clock. Tests freeze or advance it; production uses time.Now.
+	Now func() time.Time
+	// display is the URL with any password removed, for logs.
+	display string
+}
+
+// Open connects to the database named by rawURL: a postgres:// or
+// postgresql:// URL selects PostgreSQL; anything else is a SQLite file path
+// or file: URL. It pings the database before returning.
+func Open(ctx context.Context, rawURL string) (*DB, error) {
+	if rawURL == "" {
+		rawURL = DefaultURL
+	}
+	engine, dsn, display, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	driver := "postgres"
+	if engine == SQLite {
+		driver = "sqlite"
+	}
+	x, err := sqlx.Open(driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", display, err)
+	}
+	if engine == SQLite {
+		// One writer at a time is SQLite's nature; immediate transactions
+		// plus a busy timeout make writers queue instead of failing. A small
+		// pool still lets readers run beside a writer under WAL.
+		x.SetMaxOpenConns(4)
+	} else {
+		x.SetMaxOpenConns(20)
+		x.SetMaxIdleConns(10)
+		x.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := x.PingContext(pctx); err != nil {
+		x.Close()
+		return nil, fmt.Errorf("connect to %s: %w", display, err)
+	}
+	return &DB{x: x, engine: engine, Now: time.Now, display: display}, nil
+}
+
+func parseURL(raw string) (engine Engine, dsn, display string, err error) {
+	if strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://") {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return "", "", "", fmt.Errorf("database URL is not a valid URL: %w", err)
+		}
+		display = u.Redacted()
+		return Postgres, raw, display, nil
+	}
+	path := strings.TrimPrefix(raw, "sqlite://")
+	path = strings.TrimPrefix(path, "sqlite:")
+	path = strings.TrimPrefix(path, "file:")
+	var query url.Values
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		query, err = url.ParseQuery(path[i+1:])
+		if err != nil {
+			return "", "", "", fmt.Errorf("database URL %q: bad query: %w", raw, err)
+		}
+		path = path[:i]
+	} else {
+		query = url.Values{}
+	}
+	if path == "" {
+		return "", "", "", fmt.Errorf("database URL %q names no file", raw)
+	}
+	// Each connection gets these; they are not persistent settings.
+	query.Add("_pragma", "busy_timeout(10000)")
+	query.Add("_pragma", "foreign_keys(1)")
+	query.Add("_pragma", "synchronous(NORMAL)")
+	if path != ":memory:" {
+		query.Add("_pragma", "journal_mode(WAL)")
+	}
+	query.Set("_txlock", "immediate")
+	query.Set("_time_format", "sqlite")
+	return SQLite, "file:" + path + "?" + query.Encode(), "sqlite:" + path, nil
+}
+
+// Engine reports the database engine.
+func (db *DB) Engine() Engine { return db.engine }
+
+// String names the store for logs, without credentials.
+func (db *DB) String() string { return db.display }
+
+// SQL returns the underlying *sql.DB (for migrations and health checks).
+func (db *DB) SQL() *sql.DB { return db.x.DB }
+
+// Close closes the database.
+func (db *DB) Close() error { return db.x.Close() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.x.PingContext(ctx) }
+
+// Tx is a transaction with the instant it began. Its query methods take
+// `?` placeholders and rebind them for the engine, and store time.Time
+// arguments in UTC.
+type Tx struct {
+	tx     *sqlx.Tx
+	engine Engine
+	// Now is the clock reading taken when the transaction began, in UTC and
+	// truncated to microseconds (PostgreSQL's resolution), so that every row
+	// a transaction writes carries the same instant.
+	Now time.Time
+}
+
+// InTx runs fn in a transaction, committing when fn returns nil and rolling
+// back otherwise (also on panic, which is re-raised).
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	sqltx, err := db.x.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	tx := &Tx{tx: sqltx, engine: db.engine, Now: db.Now().UTC().Truncate(time.Microsecond)}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqltx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = sqltx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = sqltx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Engine reports the database engine of the transaction.
+func (tx *Tx) Engine() Engine { return tx.engine }
+
+func (tx *Tx) prep(q string, args []any) (string, []any) {
+	for i, a := range args {
+		switch v := a.(type) {
+		case time.Time:
+			args[i] = v.UTC()
+		case *time.Time:
+			if v != nil {
+				u := v.UTC()
+				args[i] = u
+			}
+		}
+	}
+	return tx.tx.Rebind(q), args
+}
+
+// Exec runs a statement.
+func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	q, args = tx.prep(q, args)
+	return tx.tx.ExecContext(ctx, q, args...)
+}
+
+// Get scans one row into dest; sql.ErrNoRows when there is none.
+func (tx *Tx) Get(ctx context.Context, dest any, q string, args ...any) error {
+	q, args = tx.prep(q, args)
+	return tx.tx.GetContext(ctx, dest, q, args...)
+}
+
+// Select scans all rows into the slice dest.
+func (tx *Tx) Select(ctx context.Context, dest any, q string, args ...any) error {
+	q, args = tx.prep(q, args)
+	return tx.tx.SelectContext(ctx, dest, q, args...)
+}
+
+// Insert runs an INSERT and returns the new row's id column. The statement
+// must not end with a RETURNING clause; Insert adds it (both engines support
+// RETURNING).
+func (tx *Tx) Insert(ctx context.Context, q string, args ...any) (int64, error) {
+	var id int64
+	err := tx.Get(ctx, &id, q+" RETURNING id", args...)
+	return id, err
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation on
+// either engine.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Code == "23505"
+	}
+	var liteErr *sqlite.Error
+	if errors.As(err, &liteErr) {
+		// SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY.
+		return liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// ForUpdate is the row-locking clause for read-then-write work on one row
+// (e.g. counting an account's contacts before adding one): " FOR UPDATE" on
+// PostgreSQL; nothing on SQLite, where the immediate transaction already
+// serialises writers.
+func (tx *Tx) ForUpdate() string {
+	if tx.engine == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// SkipLocked is the locking clause for claiming work rows: on PostgreSQL
+// "FOR UPDATE SKIP LOCKED", so that replicas never claim the same row; on
+// SQLite nothing, because an immediate transaction already holds the
+// database's only write lock.
+func (tx *Tx) SkipLocked() string {
+	if tx.engine == Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
