@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// cli runs the command line in-process against a database in a temp dir.
+type cli struct {
+	t  *testing.T
+	db string
+}
+
+func newCLI(t *testing.T) *cli {
+	return &cli{t: t, db: filepath.Join(t.TempDir(), "cli.db")}
+}
+
+func (c *cli) run(args ...string) (code int, stdout, stderr string) {
+	c.t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), append([]string{"--db", c.db, "--actor", "tester"}, args...), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCheck(t *testing.T) {
+	c := newCLI(t)
+	if code, out, errs := c.run("check"); code != 0 || !strings.Contains(out, "ok: (built-in default)") {
+		t.Fatalf("check default: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := c.run("check", "--config", "../../examples/four-tier.yaml"); code != 0 || !strings.Contains(out, "enterprise") {
+		t.Fatalf("check four-tier: %d %q %q", code, out, errs)
+	}
+	src, _ := os.ReadFile("../../examples/four-tier.yaml")
+	broken := filepath.Join(t.TempDir(), "broken.yaml")
+	os.WriteFile(broken, []byte(strings.Replace(string(src), "live: business, route: desk}", "live: busines, route: desk}", 1)), 0o600)
+	code, _, errs := c.run("check", "--config", broken)
+	if code == 0 || !strings.Contains(errs, `plans.enterprise.priorities.2.live: unknown calendar "busines"`) || !strings.Contains(errs, broken+":") {
+		t.Fatalf("check broken: %d %q", code, errs)
+	}
+}
+
+func TestEnterpriseContactLimitFromCLI(t *testing.T) {
+	c := newCLI(t)
+	cfg := []string{"--config", "../../examples/four-tier.yaml"}
+	code, out, errs := c.run(append(cfg, "account", "add", "--name", "Acme Corp", "--plan", "enterprise", "--json")...)
+	if code != 0 {
+		t.Fatalf("account add: %d %s", code, errs)
+	}
+	var acc struct{ Number string }
+	if err := json.Unmarshal([]byte(out), &acc); err != nil || acc.Number == "" {
+		t.Fatalf("account add --json: %q %v", out, err)
+	}
+	for i := 0; i < 4; i++ {
+		code, out, errs := c.run(append(cfg, "contact", "add", "--account", acc.Number, "--name", "Jane Doe", "--phone", "+17205550100")...)
+		if code != 0 || !regexp.MustCompile(`support ID: [0-9]{8}\n`).MatchString(out) {
+			t.Fatalf("contact %d: %d %q %q", i, code, out, errs)
+		}
+	}
+	code, _, errs = c.run(append(cfg, "contact", "add", "--account", acc.Number, "--name", "Fifth", "--phone", "+17205550100")...)
+	if code == 0 || !strings.Contains(errs, "the limit of plan enterprise is 4") {
+		t.Fatalf("fifth contact: %d %q", code, errs)
+	}
+	code, _, errs = c.run(append(cfg, "contact", "add", "--account", acc.Number, "--name", "Bad", "--phone", "720-555-0100")...)
+	if code != 2 || !strings.Contains(errs, "E.164") {
+		t.Fatalf("bad phone: %d %q", code, errs)
+	}
+	code, out, _ = c.run(append(cfg, "contact", "list", "--account", acc.Number, "--json")...)
+	var cs []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &cs) != nil || len(cs) != 4 {
+		t.Fatalf("contact list: %d %q", code, out)
+	}
+	code, out, _ = c.run("audit", "list", "--json")
+	var evs []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &evs) != nil || len(evs) != 5 || evs[0]["actor"] != "tester" {
+		t.Fatalf("audit list: %d %q", code, out)
+	}
+	if code, _, errs := c.run("account", "show"); code != 2 || !strings.Contains(errs, "needs an account number") {
+		t.Fatalf("account show without a number: %d %q", code, errs)
+	}
+	if code, _, errs := c.run("account", "show", "424242"); code != 3 || !strings.Contains(errs, "no account 424242") {
+		t.Fatalf("account show unknown: %d %q", code, errs)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestServeStartsReadyAndStops(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "serve.db")
+	ctx, stop := context.WithCancel(context.Background())
+	var out, errs syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, &out, &errs) }()
+	addrRE := regexp.MustCompile(`listening on (\S+) \(store: sqlite:`)
+	var addr string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := addrRE.FindStringSubmatch(out.String()); m != nil {
+			addr = m[1]
+			break
+		}
+	}
+	if addr == "" {
+		stop()
+		t.Fatalf("serve did not print its address: %q %q", out.String(), errs.String())
+	}
+	resp, err := http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("/readyz = %d", resp.StatusCode)
+	}
+	stop()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exited %d: %s", code, errs.String())
+	}
+	if !strings.Contains(errs.String(), "stopped cleanly") {
+		t.Fatalf("log lacks the clean stop: %s", errs.String())
+	}
+}
