@@ -145,6 +145,10 @@ func (s *Service) RemoveContact(ctx context.Context, actor, supportID string) (C
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errcode.Errorf(errcode.NotFound, "no contact with support ID %s", supportID)
 		}
+		// Their PIN hash is of no use any more; keep no derivative of a secret.
+		if _, err := tx.Exec(ctx, `DELETE FROM pin_credentials WHERE contact_id = ?`, c.ID); err != nil {
+			return fmt.Errorf("remove contact's PIN: %w", err)
+		}
 		now := tx.Now
 		c.RemovedAt = &now
 		return audit.Record(ctx, tx, audit.Event{Actor: actor, Action: "contact.remove", AccountID: &c.AccountID, ContactID: &c.ID,

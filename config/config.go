@@ -37,6 +37,8 @@ type Policy struct {
 	Plans              map[string]Plan             `yaml:"plans"`
 	Pins               PinPolicy                   `yaml:"pins"`
 	SLA                SLAPolicy                   `yaml:"sla"`
+	// Prompts overrides the phone line's words (see DefaultPrompts).
+	Prompts map[string]string `yaml:"prompts"`
 
 	// Source is the file the policy came from, or DefaultName.
 	Source    string                   `yaml:"-"`
@@ -51,6 +53,9 @@ type Line struct {
 	// EmergencyNumbers are dialled, in turn, by the fallback URL when the
 	// database is unreachable.
 	EmergencyNumbers []string `yaml:"emergency_numbers"`
+	// PriorityWord is what callers hear priorities called: "Priority"
+	// (default) or, e.g., "Severity".
+	PriorityWord string `yaml:"priority_word"`
 }
 
 // CalendarSpec is a business calendar as written in the file.

@@ -114,6 +114,10 @@ func TestBrokenFiles(t *testing.T) {
 			`pins.argon2.memory_kib: must be from 19456 (OWASP's minimum) to 262144 (256 MiB), not 1024`, 17},
 		{"warn_at out of range", "plans:\n", "sla: {warn_at: 1.5}\nplans:\n",
 			`sla.warn_at: must be a fraction between 0 and 1 (e.g. 0.75), not 1.5`, 17},
+		{"unknown prompt", "plans:\n", "prompts: {greting: Hi}\nplans:\n",
+			`prompts.greting: unknown prompt (did you mean "greeting"?)`, 17},
+		{"placeholder not available", "plans:\n", "prompts: {greeting: \"Hi {name}\"}\nplans:\n",
+			`prompts.greeting: placeholder {name} is not available here (use {line})`, 17},
 		{"days not a list", "days: [mon, tue, wed, thu, fri]", "days: weekdays",
 			`calendars.business.days: must be a list, not "weekdays"`, 8},
 	}

@@ -25,6 +25,7 @@ func (p *Policy) validate(c *checker) {
 	p.validateEscalation(c)
 	p.validatePlans(c)
 	p.validatePins(c)
+	p.validatePrompts(c)
 	if p.SLA.WarnAt <= 0 || p.SLA.WarnAt >= 1 {
 		c.add("sla.warn_at", "must be a fraction between 0 and 1 (e.g. 0.75), not %v", p.SLA.WarnAt)
 	}

@@ -102,3 +102,20 @@ func TestNamedHolidays(t *testing.T) {
 		t.Error("always has holidays")
 	}
 }
+
+func BenchmarkFraction(b *testing.B) {
+	c := denverSpec.build(b)
+	openings := benchOpenings(b)
+	target := mustTarget(b, "8h")
+	dues := make([]time.Time, len(openings))
+	for i, o := range openings {
+		dues[i] = Due(o, target, c)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		j := i % len(openings)
+		Fraction(openings[j], dues[j], 0.75, c)
+		i++
+	}
+}

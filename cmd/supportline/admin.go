@@ -75,11 +75,21 @@ func (a *app) checkCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.emit(summary(p), func() {
+			// Escalation steps naming schedules missing from the database are
+			// problems too; without a readable database that check is skipped.
+			dbc := a.checkSchedules(cmd.Context(), p)
+			if len(dbc.problems) > 0 {
+				return dbc.problems
+			}
+			out := struct {
+				policySummary
+				Database scheduleCheck `json:"database"`
+			}{summary(p), dbc}
+			return a.emit(out, func() {
 				s := summary(p)
-				fmt.Fprintf(a.stdout, "ok: %s\n  plans: %s\n  calendars: %s\n  escalation policies: %s\n  schedules named: %s\n",
+				fmt.Fprintf(a.stdout, "ok: %s\n  plans: %s\n  calendars: %s\n  escalation policies: %s\n  schedules named: %s\n  %s\n",
 					p.Source, strings.Join(s.Plans, ", "), strings.Join(s.Calendars, ", "),
-					strings.Join(s.EscalationPolicies, ", "), strings.Join(s.Schedules, ", "))
+					strings.Join(s.EscalationPolicies, ", "), strings.Join(s.Schedules, ", "), dbc)
 			})
 		},
 	}

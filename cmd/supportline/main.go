@@ -1,5 +1,5 @@
 // Command supportline runs the Supportline phone line and administers it:
-// serve, migrate, check, account, contact, audit.
+// serve, migrate, check, account, contact, audit, sla, engineer, schedule, override, oncall, route.
 package main
 
 import (
@@ -92,7 +92,11 @@ func (a *app) rootCommand() *cobra.Command {
 	f.StringVar(&a.dbURL, "db", envOr("DATABASE_URL", store.DefaultURL), "database: postgres://... or a SQLite file path (env DATABASE_URL)")
 	f.BoolVar(&a.json, "json", false, "print records as JSON")
 	f.StringVar(&a.actor, "actor", "", "who is acting, for the audit log (default: the OS user)")
-	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.checkCommand(), a.accountCommand(), a.contactCommand(), a.auditCommand())
+	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.checkCommand(), a.accountCommand(), a.contactCommand(), a.auditCommand(), a.slaCommand())
+	root.AddCommand(a.engineerCommand(), a.scheduleCommand(), a.overrideCommand(), a.oncallCommand(), a.routeCommand())
+	root.AddCommand(a.callCommand(), a.ticketCommand())
+	root.AddCommand(a.pinCommand())
+	root.AddCommand(a.outboxCommand())
 	return root
 }
 

@@ -11,6 +11,7 @@ import (
 
 func (a *app) serveCommand() *cobra.Command {
 	addr := envOr("SUPPORTLINE_ADDR", ":8080")
+	demoMode := false
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the HTTP server (migrates the database first)",
@@ -26,10 +27,33 @@ func (a *app) serveCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			line, err := a.phoneLine(db, policy, log, addr, demoMode)
+			if err != nil {
+				return err
+			}
+			if demoMode {
+				d, err := a.seedDemo(ctx, db, policy, line)
+				if err != nil {
+					return err
+				}
+				a.printDemo(d, line)
+			}
+			stopWatcher, err := startWatcher(ctx, db, log)
+			if err != nil {
+				return err
+			}
+			stopOutbox, err := a.startOutbox(ctx, db, log)
+			if err != nil {
+				stopWatcher()
+				return err
+			}
 			srv := web.New(db, log)
+			line.Mount(srv.Echo)
 			err = srv.Run(ctx, addr, func(bound net.Addr) {
 				fmt.Fprintf(a.stdout, "supportline listening on %s (store: %s, policy: %s)\n", bound, db, policy.Source)
 			})
+			stopWatcher() // before the database closes
+			stopOutbox()  // after the watcher, which enqueues SMS; before the database closes
 			if err != nil {
 				return err
 			}
@@ -38,5 +62,6 @@ func (a *app) serveCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", addr, "listen address (env SUPPORTLINE_ADDR)")
+	cmd.Flags().BoolVar(&demoMode, "demo", false, "seed a demo account, contact and engineers, accept the demo auth token, and print a ready-to-paste call command")
 	return cmd
 }

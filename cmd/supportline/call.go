@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"supportline/errcode"
+	"supportline/phone"
+	"supportline/twiliosim"
+)
+
+// callOptions are the flags of `supportline call`.
+type callOptions struct {
+	url, publicURL, token string
+	from, to              string
+	digits                string
+	engineerKeys          string
+	interactive           bool
+	maxRequests           int
+}
+
+func (a *app) callCommand() *cobra.Command {
+	o := callOptions{url: "http://localhost:8080", from: "+15555550100"}
+	cmd := &cobra.Command{
+		Use:   "call",
+		Short: "Call a running server the way Twilio would (simulated phone call)",
+		Long: `Call places a simulated inbound call against a running Supportline server through
+twiliosim: signed webhooks, the TwiML followed as Twilio follows it, engineers' legs with
+their whispers. It prints what the caller heard and pressed and exits non-zero when the
+call failed the way Twilio would fail it (HTTP errors, invalid TwiML, a slow answer).
+
+Interactive when --digits is not given and stdin is a terminal: it prints what the caller
+hears and reads a line of keys at each prompt (an empty line is silence, "hangup" or
+Ctrl-D hangs up). With --digits the caller follows the script.
+
+The auth token is the server's: TWILIO_AUTH_TOKEN or --token.`,
+		Example: `  supportline call --digits "12345678#,87654321#,1,1" --engineer-keys +15555550111=1
+  supportline call --url https://support.example.com --to +18005550199`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			interactive := o.interactive || (!cmd.Flags().Changed("digits") && isTerminal(cmd.InOrStdin()))
+			return a.placeCall(cmd.Context(), o, interactive, cmd.InOrStdin())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.url, "url", o.url, "base URL of the running server")
+	f.StringVar(&o.publicURL, "public-url", "", "URL the server validates signatures against (env SUPPORTLINE_PUBLIC_URL; default --url)")
+	f.StringVar(&o.token, "token", "", "Twilio auth token the server checks signatures with (env TWILIO_AUTH_TOKEN)")
+	f.StringVar(&o.from, "from", o.from, "caller's number (E.164, or anonymous)")
+	f.StringVar(&o.to, "to", "", "number dialled (default: line.number from the policy file)")
+	f.StringVar(&o.digits, "digits", "", `scripted caller input, comma-separated, one item per prompt: keys ("1", "12345678#"), a voicemail message, "" for silence, or hangup`)
+	f.StringVar(&o.engineerKeys, "engineer-keys", "", `what each dialled engineer does, comma-separated NUMBER=KEYS or HANDLE=KEYS: keys at the whisper ("" = silence), hangup, no-answer, busy or failed; engineers not listed do not answer`)
+	f.BoolVar(&o.interactive, "interactive", false, "read the caller's keys from stdin even when it is not a terminal")
+	f.IntVar(&o.maxRequests, "max-requests", twiliosim.DefaultMaxRequests, "give up after this many webhook requests (a loop guard)")
+	return cmd
+}
+
+// placeCall runs one simulated call and prints its transcript.
+func (a *app) placeCall(ctx context.Context, o callOptions, interactive bool, stdin io.Reader) error {
+	token := o.token
+	if token == "" {
+		token = os.Getenv("TWILIO_AUTH_TOKEN")
+	}
+	if token == "" {
+		return usageError{"no auth token: set TWILIO_AUTH_TOKEN or pass --token (the token the server validates signatures with)"}
+	}
+	public := o.publicURL
+	if public == "" {
+		public = os.Getenv("SUPPORTLINE_PUBLIC_URL")
+	}
+	from := o.from
+	if from != "anonymous" && from != "Restricted" {
+		n, err := phone.Normalize(from)
+		if err != nil {
+			return usageError{"--from: " + err.Error()}
+		}
+		from = n
+	}
+	to := o.to
+	if to == "" {
+		p, err := a.loadPolicy()
+		if err != nil {
+			return err
+		}
+		to = p.Line.Number
+	} else if n, err := phone.Normalize(to); err != nil {
+		return usageError{"--to: " + err.Error()}
+	} else {
+		to = n
+	}
+	engineers, err := a.parseEngineerKeys(ctx, o.engineerKeys)
+	if err != nil {
+		return err
+	}
+
+	c := &twiliosim.Call{
+		BaseURL:      o.url,
+		PublicURL:    public,
+		AuthToken:    token,
+		From:         from,
+		To:           to,
+		EngineerKeys: engineers,
+		MaxRequests:  o.maxRequests,
+	}
+	if interactive {
+		in := bufio.NewReader(stdin)
+		c.OnEntry = func(e twiliosim.Entry) { fmt.Fprint(a.stdout, twiliosim.Transcript{e}.String()) }
+		c.Keys = func(prompt []string) (string, bool) {
+			if len(prompt) > 0 && prompt[len(prompt)-1] == twiliosim.Beep {
+				fmt.Fprint(a.stdout, `message after the beep (Enter = silence, "hangup")> `)
+			} else {
+				fmt.Fprint(a.stdout, `keys (Enter = silence, "hangup")> `)
+			}
+			line, err := in.ReadString('\n')
+			if err != nil && line == "" {
+				fmt.Fprintln(a.stdout)
+				return "", false
+			}
+			line = strings.TrimSpace(line)
+			return line, line != twiliosim.HangUp
+		}
+		fmt.Fprintf(a.stdout, "calling %s from %s at %s\n", to, from, o.url)
+	} else if o.digits != "" {
+		c.Caller = strings.Split(o.digits, ",")
+	}
+
+	res, err := c.Run(ctx)
+	if err != nil {
+		return err
+	}
+	printErr := a.emit(res, func() {
+		if interactive {
+			fmt.Fprintf(a.stdout, "call ended: %s after %s (simulated), %d webhook requests\n", res.Status, res.Duration, len(res.Requests))
+			return
+		}
+		fmt.Fprint(a.stdout, res.String())
+	})
+	if printErr != nil {
+		return printErr
+	}
+	if res.Failed() {
+		return errcode.Errorf(errcode.Unavailable, "the call failed the way Twilio would fail it: %v", res.Failure)
+	}
+	return nil
+}
+
+// parseEngineerKeys reads --engineer-keys: comma-separated NUMBER=KEYS or
+// HANDLE=KEYS items.
+func (a *app) parseEngineerKeys(ctx context.Context, spec string) (map[string]string, error) {
+	out := map[string]string{}
+	if strings.TrimSpace(spec) == "" {
+		return out, nil
+	}
+	for _, item := range strings.Split(spec, ",") {
+		who, keys, ok := strings.Cut(strings.TrimSpace(item), "=")
+		if !ok || who == "" {
+			return nil, usageError{fmt.Sprintf("--engineer-keys: %q is not NUMBER=KEYS or HANDLE=KEYS", item)}
+		}
+		number := who
+		if strings.HasPrefix(who, "+") {
+			n, err := phone.Normalize(who)
+			if err != nil {
+				return nil, usageError{"--engineer-keys: " + err.Error()}
+			}
+			number = n
+		} else {
+			n, found, err := a.resolveEngineer(ctx, who)
+			if err != nil {
+				return nil, err
+			}
+			if !found {
+				return nil, usageError{fmt.Sprintf("--engineer-keys: unknown engineer %q; give the number the line dials (+1...)", who)}
+			}
+			number = n
+		}
+		out[number] = keys
+	}
+	return out, nil
+}
+
+// resolveEngineer maps an engineer's handle (alice) to the number the phone
+// line dials for them.
+//
+// HOOK: the engineers table does not exist yet, so no handle resolves and
+// --engineer-keys takes numbers only. When on-call engineers are stored,
+// look the handle up here (a.openDB) so that `--engineer-keys alice=1` works.
+func (a *app) resolveEngineer(ctx context.Context, handle string) (number string, ok bool, err error) {
+	return "", false, nil
+}
+
+// isTerminal reports whether r is an interactive terminal.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

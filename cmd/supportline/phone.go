@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"supportline/accounts"
+	"supportline/config"
+	"supportline/errcode"
+	"supportline/ivr"
+	"supportline/oncall"
+	"supportline/pins"
+	"supportline/store"
+)
+
+// demoToken is the Twilio auth token `serve --demo` accepts and `call`
+// uses by default. It is public on purpose: demo mode is for a laptop.
+const demoToken = "supportline-demo-token"
+
+// phoneLine builds the webhook server. Outside demo mode the auth token and
+// the public URL must come from the environment: without them no request
+// could be verified, so serve refuses to start.
+func (a *app) phoneLine(db *store.DB, policy *config.Policy, log *slog.Logger, addr string, demo bool) (*ivr.Server, error) {
+	token := os.Getenv("TWILIO_AUTH_TOKEN")
+	public := os.Getenv("SUPPORTLINE_PUBLIC_URL")
+	if demo {
+		if token == "" {
+			token = demoToken
+		}
+		if public == "" {
+			public = "http://localhost" + portOf(addr)
+		}
+	}
+	if token == "" {
+		return nil, errcode.New(errcode.Invalid, "set TWILIO_AUTH_TOKEN (your Twilio auth token, used to verify webhook signatures), or run serve --demo")
+	}
+	if public == "" {
+		return nil, errcode.New(errcode.Invalid, "set SUPPORTLINE_PUBLIC_URL (the https:// base URL Twilio reaches this server at), or run serve --demo")
+	}
+	if !strings.HasPrefix(public, "http://") && !strings.HasPrefix(public, "https://") {
+		return nil, errcode.Errorf(errcode.Invalid, "SUPPORTLINE_PUBLIC_URL %q must start with https:// (or http:// for local tests)", public)
+	}
+	return &ivr.Server{
+		DB:        db,
+		Policy:    policy,
+		Pins:      &pins.Service{DB: db, Policy: policy.Pins, Log: log},
+		Log:       log,
+		PublicURL: strings.TrimRight(public, "/"),
+		Tokens:    []string{token, os.Getenv("TWILIO_AUTH_TOKEN_SECONDARY")},
+	}, nil
+}
+
+func portOf(addr string) string {
+	if i := strings.LastIndex(addr, ":"); i >= 0 {
+		return addr[i:]
+	}
+	return ":8080"
+}
+
+// demo is what seedDemo made.
+type demo struct {
+	SupportID, PIN, Phone string
+	Engineer              string // on call for the top priority now
+}
+
+// seedDemo makes (once) a premium account with one contact, engineers alice
+// and bob in a primary schedule and carol in desk, and rotates the
+// contact's PIN on every start, so the printed PIN always works.
+func (a *app) seedDemo(ctx context.Context, db *store.DB, policy *config.Policy, line *ivr.Server) (demo, error) {
+	const actor = "demo"
+	plan := ""
+	for _, name := range policy.PlanNames() {
+		if p, _ := policy.Plan(name); p.Phone && (plan == "" || name == "premium") {
+			plan = name
+		}
+	}
+	if plan == "" {
+		return demo{}, errcode.Errorf(errcode.Invalid, "the policy %s has no plan with phone support to demo", policy.Source)
+	}
+	accts := &accounts.Service{DB: db, Policy: policy}
+	acc, err := accts.Account(ctx, "100100")
+	if errcode.Is(err, errcode.NotFound) {
+		acc, err = accts.AddAccount(ctx, actor, accounts.NewAccount{Name: "Demo Corp", Plan: plan, Number: "100100"})
+	}
+	if err != nil {
+		return demo{}, fmt.Errorf("demo account: %w", err)
+	}
+	d := demo{Phone: "+15555550100"}
+	contacts, err := accts.Contacts(ctx, acc.Number)
+	if err != nil {
+		return demo{}, err
+	}
+	for _, c := range contacts {
+		if c.Phone == d.Phone {
+			d.SupportID = c.SupportID
+		}
+	}
+	if d.SupportID == "" {
+		c, err := accts.AddContact(ctx, actor, accounts.NewContact{AccountNumber: acc.Number, Name: "Dana Demo", Phone: d.Phone})
+		if err != nil {
+			return demo{}, fmt.Errorf("demo contact: %w", err)
+		}
+		d.SupportID = c.SupportID
+	}
+	roster := &oncall.Store{DB: db}
+	for _, e := range []oncall.NewEngineer{
+		{Handle: "alice", Name: "Alice Ng", Phone: "+15555550111"},
+		{Handle: "bob", Name: "Bob Okafor", Phone: "+15555550112"},
+		{Handle: "carol", Name: "Carol Diaz", Phone: "+15555550113"},
+	} {
+		if _, err := roster.AddEngineer(ctx, actor, e); err != nil && !errcode.Is(err, errcode.Conflict) {
+			return demo{}, fmt.Errorf("demo engineer %s: %w", e.Handle, err)
+		}
+	}
+	handoff, _ := oncall.ParseCivil("2026-01-05T09:00")
+	for _, s := range []oncall.NewSchedule{
+		{Name: "primary", Timezone: "America/Denver", Shift: 168 * time.Hour, Handoff: handoff, Members: []string{"alice", "bob"}},
+		{Name: "desk", Timezone: "America/Denver", Shift: 24 * time.Hour, Handoff: handoff, Members: []string{"carol"}},
+	} {
+		if _, err := roster.AddSchedule(ctx, actor, s); err != nil && !errcode.Is(err, errcode.Conflict) {
+			return demo{}, fmt.Errorf("demo schedule %s: %w", s.Name, err)
+		}
+	}
+	// Name whoever takes a top-priority call right now, so the printed
+	// command reaches a whisper.
+	_ = db.InTx(ctx, func(tx *store.Tx) error {
+		rt, err := line.Route(ctx, tx, plan, 1, tx.Now)
+		if err == nil && len(rt.Steps) > 0 {
+			d.Engineer = rt.Steps[0].Handle
+		}
+		return nil
+	})
+	d.PIN, err = line.Pins.Rotate(ctx, actor, d.SupportID)
+	if err != nil {
+		return demo{}, fmt.Errorf("demo PIN: %w", err)
+	}
+	return d, nil
+}
+
+// printDemo tells the person at the terminal how to call the demo line.
+func (a *app) printDemo(d demo, line *ivr.Server) {
+	token := line.Tokens[0]
+	keys := "" // nobody on call: the call goes to voicemail
+	if d.Engineer != "" {
+		keys = " --engineer-keys " + d.Engineer + "=1"
+	}
+	fmt.Fprintf(a.stdout, `Demo line ready.
+  caller phone:  %s (matches the demo contact, so the caller goes straight to the PIN)
+  support ID:    %s
+  PIN:           %s
+  auth token:    %s (development only)
+  engineers:     alice and bob on schedule primary, carol on desk
+
+Call it (in another terminal):
+  TWILIO_AUTH_TOKEN=%s supportline call --url %s --from %s --digits "%s#,1,1"%s
+
+Or, interactively:
+  TWILIO_AUTH_TOKEN=%s supportline call --url %s --from %s
+`, d.Phone, d.SupportID, d.PIN, token, token, line.PublicURL, d.Phone, d.PIN, keys, token, line.PublicURL, d.Phone)
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"supportline/pins"
+)
+
+func (a *app) pinsService(ctx context.Context) (*pins.Service, error) {
+	p, err := a.loadPolicy()
+	if err != nil {
+		return nil, err
+	}
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// No logger: admin actions are recorded in the audit log, and the CLI's
+	// output is for the admin.
+	return &pins.Service{DB: db, Policy: p.Pins}, nil
+}
+
+func (a *app) pinCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "pin", Short: "Rotate, revoke, unlock and inspect contacts' PINs"}
+
+	// sub builds a subcommand that acts on the contact named by --contact.
+	sub := func(name, short string, run func(ctx context.Context, svc *pins.Service, supportID string) error) *cobra.Command {
+		var contact string
+		c := &cobra.Command{
+			Use:   name + " --contact SUPPORT_ID",
+			Short: short,
+			Args:  cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				if contact == "" {
+					return usageError{fmt.Sprintf("%s needs --contact SUPPORT_ID (usage: %s)", cmd.CommandPath(), cmd.UseLine())}
+				}
+				svc, err := a.pinsService(cmd.Context())
+				if err != nil {
+					return err
+				}
+				return run(cmd.Context(), svc, contact)
+			},
+		}
+		c.Flags().StringVar(&contact, "contact", "", "the contact's support ID (required)")
+		return c
+	}
+
+	rotate := sub("rotate", "Issue a new PIN (printed once) and invalidate the old one",
+		func(ctx context.Context, svc *pins.Service, id string) error {
+			pin, err := svc.Rotate(ctx, a.who(), id)
+			if err != nil {
+				return err
+			}
+			out := struct {
+				SupportID string `json:"support_id"`
+				PIN       string `json:"pin"`
+			}{id, pin}
+			return a.emit(out, func() {
+				fmt.Fprintf(a.stdout, "new PIN for contact %s: %s\n", id, pin)
+				fmt.Fprintln(a.stdout, "It will not be shown again: give it to the contact now. The old PIN no longer works.")
+			})
+		})
+
+	revoke := sub("revoke", "Stop every PIN of a contact from working until the next rotate",
+		func(ctx context.Context, svc *pins.Service, id string) error {
+			if err := svc.Revoke(ctx, a.who(), id); err != nil {
+				return err
+			}
+			return a.emitStatus(ctx, svc, id, func(pins.Status) {
+				fmt.Fprintf(a.stdout, "PIN of contact %s revoked; no PIN works until `supportline pin rotate --contact %s`\n", id, id)
+			})
+		})
+
+	unlock := sub("unlock", "Clear a contact's lockout, failure count and calling-number failures",
+		func(ctx context.Context, svc *pins.Service, id string) error {
+			if err := svc.Unlock(ctx, a.who(), id); err != nil {
+				return err
+			}
+			return a.emitStatus(ctx, svc, id, func(st pins.Status) {
+				fmt.Fprintf(a.stdout, "contact %s unlocked (PIN %s)\n", id, st.State)
+			})
+		})
+
+	status := sub("status", "Show a contact's PIN state: rotated, failures, lockout, revoked, expiry",
+		func(ctx context.Context, svc *pins.Service, id string) error {
+			return a.emitStatus(ctx, svc, id, func(st pins.Status) {
+				expires := "never"
+				if st.ExpiresAt != nil {
+					expires = ts(*st.ExpiresAt)
+				}
+				a.table([]string{"SUPPORT ID", "NAME", "ACCOUNT", "STATE", "ROTATED", "FAILURES", "LOCKOUTS", "LOCKED UNTIL", "REVOKED", "EXPIRES"},
+					[][]string{{st.SupportID, st.Name, st.Account, st.State, tsp(st.RotatedAt),
+						strconv.Itoa(st.Failures) + " of " + strconv.Itoa(st.MaxFailures), strconv.Itoa(st.Lockouts),
+						tsp(st.LockedUntil), tsp(st.RevokedAt), expires}})
+			})
+		})
+
+	cmd.AddCommand(rotate, revoke, unlock, status)
+	return cmd
+}
+
+// emitStatus prints the contact's PIN status as JSON, or calls human.
+func (a *app) emitStatus(ctx context.Context, svc *pins.Service, id string, human func(pins.Status)) error {
+	st, err := svc.Status(ctx, id)
+	if err != nil {
+		return err
+	}
+	return a.emit(st, func() { human(st) })
+}
+
+// tsp formats an optional instant, "-" when absent.
+func tsp(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return ts(*t)
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"supportline/config"
+	"supportline/errcode"
+	"supportline/oncall"
+	"supportline/routing"
+	"supportline/store"
+)
+
+func (a *app) routeCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "route", Short: "Explain where a call would go, and why"}
+	var plan, at string
+	var priority int
+	explain := &cobra.Command{
+		Use:   "explain --plan PLAN --priority N [--at RFC3339]",
+		Short: "Decide a call's route from the policy and who is on call, and say why",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := a.loadPolicy()
+			if err != nil {
+				return err
+			}
+			switch {
+			case plan == "":
+				return errcode.Errorf(errcode.Invalid, "--plan is required (plans: %s)", strings.Join(p.PlanNames(), ", "))
+			case !cmd.Flags().Changed("priority"):
+				return errcode.New(errcode.Invalid, "--priority is required (a priority level such as 1)")
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			t, err := a.instantFlag("at", at)
+			if err != nil {
+				return err
+			}
+			var r routing.Route
+			err = db.InTx(cmd.Context(), func(tx *store.Tx) error {
+				roster, err := oncall.Snapshot(cmd.Context(), tx, t, t)
+				if err != nil {
+					return err
+				}
+				r, err = routing.Decide(routing.NewInput(p, plan, priority, t, roster))
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			return a.emit(r, func() { fmt.Fprint(a.stdout, r.Explain()) })
+		},
+	}
+	explain.Flags().StringVar(&plan, "plan", "", "support plan from the policy file (required)")
+	explain.Flags().IntVar(&priority, "priority", 0, "priority level (required)")
+	explain.Flags().StringVar(&at, "at", "", "when the call comes in, RFC 3339 (default: now)")
+	cmd.AddCommand(explain)
+	return cmd
+}
+
+// policyUses names the escalation policy steps that name schedule, e.g.
+// "escalation policy oncall step 1", sorted.
+func policyUses(eps map[string]config.EscalationPolicy, schedule string) []string {
+	var out []string
+	for name, ep := range eps {
+		for i, s := range ep.Steps {
+			if s.Schedule == schedule {
+				out = append(out, fmt.Sprintf("escalation policy %s step %d", name, i+1))
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// scheduleCheck is what `check` found comparing the policy's escalation
+// steps with the schedules in the database.
+type scheduleCheck struct {
+	Checked bool   `json:"checked"`
+	Store   string `json:"store,omitempty"`
+	Skipped string `json:"skipped,omitempty"` // why the database was not checked
+	// Missing lists the schedules named by the policy but not in the
+	// database.
+	Missing  []string        `json:"missing"`
+	problems config.Problems // one per escalation step naming a missing schedule
+}
+
+func (c scheduleCheck) String() string {
+	if !c.Checked {
+		return "database check skipped: " + c.Skipped
+	}
+	return "schedules in the database (" + c.Store + "): every schedule named is present"
+}
+
+// checkSchedules reports escalation steps naming schedules missing from the
+// database. It reads without migrating, and it does not create the default
+// SQLite file when there is none: a database that cannot be read is a
+// skipped check, not a problem.
+func (a *app) checkSchedules(ctx context.Context, p *config.Policy) scheduleCheck {
+	c := scheduleCheck{Missing: []string{}}
+	if a.db == nil {
+		if a.dbURL == store.DefaultURL {
+			if _, err := os.Stat(store.DefaultURL); err != nil {
+				c.Skipped = fmt.Sprintf("no database at %s (set --db or DATABASE_URL)", store.DefaultURL)
+				return c
+			}
+		}
+		db, err := store.Open(ctx, a.dbURL)
+		if err != nil {
+			c.Skipped = fmt.Sprintf("cannot open the database: %v", err)
+			return c
+		}
+		a.db = db
+	}
+	c.Store = a.db.String()
+	ss, err := (&oncall.Store{DB: a.db}).Schedules(ctx)
+	if err != nil {
+		c.Skipped = fmt.Sprintf("cannot read schedules from %s (is it migrated? supportline migrate up)", a.db)
+		return c
+	}
+	c.Checked = true
+	have := map[string]bool{}
+	for _, s := range ss {
+		have[s.Name] = true
+	}
+	names := make([]string, 0, len(p.EscalationPolicies))
+	for name := range p.EscalationPolicies {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	missing := map[string]bool{}
+	for _, name := range names {
+		for i, s := range p.EscalationPolicies[name].Steps {
+			if have[s.Schedule] {
+				continue
+			}
+			missing[s.Schedule] = true
+			c.problems = append(c.problems, config.Problem{File: p.Source, Path: fmt.Sprintf("escalation_policies.%s.steps[%d].schedule", name, i),
+				Msg: fmt.Sprintf("escalation policy %s step %d names schedule %q, which is not in the database %s; live calls skip this step (add it with supportline schedule add %s)",
+					name, i+1, s.Schedule, a.db, s.Schedule)})
+		}
+	}
+	for s := range missing {
+		c.Missing = append(c.Missing, s)
+	}
+	sort.Strings(c.Missing)
+	return c
+}

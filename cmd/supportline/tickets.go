@@ -1,0 +1,349 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"supportline/accounts"
+	"supportline/config"
+	"supportline/errcode"
+	"supportline/ivr"
+	"supportline/oncall"
+	"supportline/sla"
+	"supportline/tickets"
+)
+
+func (a *app) ticketCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "ticket", Short: "List, show, acknowledge and resolve tickets"}
+	cmd.AddCommand(a.ticketListCommand(), a.ticketShowCommand(), a.ticketAckCommand(), a.ticketResolveCommand())
+	return cmd
+}
+
+// listedTicket is a row of `ticket list --json`.
+type listedTicket struct {
+	tickets.Listed
+	TimeLeft string `json:"time_left"`
+}
+
+func (a *app) ticketListCommand() *cobra.Command {
+	var f tickets.Filter
+	cmd := &cobra.Command{
+		Use:   "list [--open] [--account NUMBER] [--limit N]",
+		Short: "List tickets, newest first, with the time left before each response is due",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			policy, err := a.loadPolicy()
+			if err != nil {
+				return err
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			list, err := tickets.List(cmd.Context(), db, f)
+			if err != nil {
+				return err
+			}
+			now := a.now()
+			out := make([]listedTicket, len(list))
+			for i, t := range list {
+				out[i] = listedTicket{t, timeLeft(now, t.Ticket, policy)}
+			}
+			return a.emit(out, func() {
+				rows := make([][]string, len(out))
+				for i, t := range out {
+					rows[i] = []string{strconv.FormatInt(t.Number, 10), t.AccountNumber, t.AccountName, strconv.Itoa(t.Priority),
+						ts(t.OpenedAt), ts(t.ResponseDue), whenOrDash(t.RespondedAt), string(t.Status), t.TimeLeft}
+				}
+				a.table([]string{"TICKET", "ACCOUNT", "NAME", strings.ToUpper(policy.PriorityWord()), "OPENED", "DUE", "RESPONDED", "STATUS", "TIME LEFT"}, rows)
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&f.Open, "open", false, "only tickets that are not resolved")
+	cmd.Flags().StringVar(&f.AccountNumber, "account", "", "only this account's tickets")
+	cmd.Flags().IntVar(&f.Limit, "limit", tickets.DefaultListLimit, "at most this many of the newest tickets")
+	return cmd
+}
+
+// ticketPromise is the SLA promise a ticket carries, as `ticket show` prints it.
+type ticketPromise struct {
+	Target string    `json:"target"`
+	Clock  string    `json:"clock"`
+	Due    time.Time `json:"due"`
+	WarnAt time.Time `json:"warn_at"`
+}
+
+// shownTicket is `ticket show --json`: the ticket, its promise, the call that
+// opened it (null when none did) and its history.
+type shownTicket struct {
+	tickets.Ticket
+	AccountName string           `json:"account_name"`
+	TimeLeft    string           `json:"time_left"`
+	Promise     ticketPromise    `json:"promise"`
+	Call        *ivr.CallSummary `json:"call"`
+	Events      []tickets.Event  `json:"events"`
+}
+
+func (a *app) ticketShowCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show NUMBER",
+		Short: "Show a ticket: its promise, the call, the whisper attempts, the voicemail and its SLA events",
+		Args:  exactArgs(1, "a ticket number"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			number, err := ticketNumber(args[0])
+			if err != nil {
+				return err
+			}
+			policy, err := a.loadPolicy()
+			if err != nil {
+				return err
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			t, err := tickets.Get(cmd.Context(), db, number)
+			if err != nil {
+				return err
+			}
+			acc, err := (&accounts.Service{DB: db, Policy: policy}).Account(cmd.Context(), t.AccountNumber)
+			if err != nil {
+				return err
+			}
+			out := shownTicket{
+				Ticket:      t,
+				AccountName: acc.Name,
+				TimeLeft:    timeLeft(a.now(), t, policy),
+				Promise:     ticketPromise{t.Target, t.Clock, t.ResponseDue, t.WarnAt},
+				Events:      nonNil(t.Events),
+			}
+			if t.CallSid != nil {
+				c, err := ivr.CallForTicket(cmd.Context(), db, t.ID)
+				switch {
+				case err == nil:
+					out.Call = &c
+				case !errcode.Is(err, errcode.NotFound):
+					return err
+				}
+			}
+			return a.emit(out, func() { a.printTicket(out, policy) })
+		},
+	}
+}
+
+func (a *app) printTicket(t shownTicket, policy *config.Policy) {
+	w := a.stdout
+	level := strconv.Itoa(t.Priority)
+	if pr, ok := policy.Priority(t.Priority); ok {
+		level += " (" + pr.Name + ")"
+	}
+	fmt.Fprintf(w, "Ticket %d\n", t.Number)
+	fmt.Fprintf(w, "Account:    %s (%s)\n", t.AccountNumber, t.AccountName)
+	fmt.Fprintf(w, "Plan:       %s, %s %s\n", t.Plan, strings.ToLower(policy.PriorityWord()), level)
+	fmt.Fprintf(w, "Status:     %s\n", t.Status)
+	fmt.Fprintf(w, "Opened:     %s\n", ts(t.OpenedAt))
+	fmt.Fprintf(w, "Promise:    respond within %s on calendar %s\n", t.Promise.Target, t.Promise.Clock)
+	fmt.Fprintf(w, "Due:        %s\n", ts(t.Promise.Due))
+	fmt.Fprintf(w, "Warn at:    %s\n", ts(t.Promise.WarnAt))
+	responded := "-"
+	if t.RespondedAt != nil {
+		responded = ts(*t.RespondedAt) + " by " + t.Responder
+	}
+	fmt.Fprintf(w, "Responded:  %s\n", responded)
+	fmt.Fprintf(w, "Resolved:   %s\n", whenOrDash(t.ResolvedAt))
+	fmt.Fprintf(w, "Escalated:  %s\n", whenOrDash(t.EscalatedAt))
+	fmt.Fprintf(w, "Time left:  %s\n", t.TimeLeft)
+	if t.RecordingURL != "" {
+		secs := "?"
+		if t.RecordingDuration != nil {
+			secs = strconv.Itoa(*t.RecordingDuration)
+		}
+		fmt.Fprintf(w, "Voicemail:  %s (%s s)\n", t.RecordingURL, secs)
+	}
+	if c := t.Call; c != nil {
+		dur := "-"
+		if c.Duration != nil {
+			dur = strconv.Itoa(*c.Duration) + " s"
+		}
+		fmt.Fprintf(w, "\nCall %s\n", c.CallSid)
+		fmt.Fprintf(w, "  From:     %s\n", c.From)
+		fmt.Fprintf(w, "  Started:  %s\n", ts(c.Started))
+		fmt.Fprintf(w, "  Ended:    %s\n", whenOrDash(c.Ended))
+		fmt.Fprintf(w, "  Status:   %s\n", dashIfEmpty(c.Status))
+		fmt.Fprintf(w, "  Duration: %s\n", dur)
+		fmt.Fprintf(w, "  Outcome:  %s\n", dashIfEmpty(string(c.Outcome)))
+	}
+	fmt.Fprintln(w, "\nEvents:")
+	rows := make([][]string, len(t.Events))
+	for i, e := range t.Events {
+		rows[i] = []string{"  " + ts(e.At), string(e.Kind), e.Detail}
+	}
+	a.table([]string{"  AT", "EVENT", "DETAIL"}, rows)
+}
+
+// ackedTicket is `ticket ack --json` and `ticket resolve --json`: the ticket
+// and whether this command changed it.
+type ackedTicket struct {
+	tickets.Ticket
+	Changed bool `json:"changed"`
+}
+
+func (a *app) ticketAckCommand() *cobra.Command {
+	var handle string
+	cmd := &cobra.Command{
+		Use:   "ack NUMBER --engineer HANDLE",
+		Short: "Record a ticket's first response, given by an engineer by other means than the phone line",
+		Args:  exactArgs(1, "a ticket number"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			number, err := ticketNumber(args[0])
+			if err != nil {
+				return err
+			}
+			if err := required(cmd, "engineer"); err != nil {
+				return err
+			}
+			handle = strings.TrimSpace(handle)
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if _, err := (&oncall.Store{DB: db}).Engineer(cmd.Context(), handle); err != nil {
+				if errcode.Is(err, errcode.NotFound) {
+					return errcode.Errorf(errcode.NotFound, "no engineer %q: --engineer takes the handle of an engineer (see supportline engineer list)", handle)
+				}
+				return err
+			}
+			before, err := tickets.Get(cmd.Context(), db, number)
+			if err != nil {
+				return err
+			}
+			t := before
+			if before.RespondedAt == nil {
+				if t, err = tickets.Respond(cmd.Context(), db, number, handle); err != nil {
+					return err
+				}
+			}
+			// Respond keeps a first response recorded meanwhile by someone
+			// else (the phone line, another ack); report theirs then.
+			changed := before.RespondedAt == nil && t.Responder == handle
+			t.Events = nil
+			return a.emit(ackedTicket{t, changed}, func() {
+				if !changed {
+					fmt.Fprintf(a.stdout, "ticket %d already had its first response, by %s at %s; nothing changed\n",
+						t.Number, t.Responder, ts(*t.RespondedAt))
+					return
+				}
+				fmt.Fprintf(a.stdout, "ticket %d: first response by %s at %s, %s\n",
+					t.Number, t.Responder, ts(*t.RespondedAt), respondedIn(t))
+			})
+		},
+	}
+	cmd.Flags().StringVar(&handle, "engineer", "", "handle of the engineer who responded (required)")
+	return cmd
+}
+
+func (a *app) ticketResolveCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "resolve NUMBER",
+		Short: "Resolve (close) a ticket",
+		Args:  exactArgs(1, "a ticket number"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			number, err := ticketNumber(args[0])
+			if err != nil {
+				return err
+			}
+			db, err := a.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			before, err := tickets.Get(cmd.Context(), db, number)
+			if err != nil {
+				return err
+			}
+			t := before
+			if before.Status != tickets.StatusResolved {
+				if t, err = tickets.Resolve(cmd.Context(), db, number); err != nil {
+					return err
+				}
+			}
+			changed := before.Status != tickets.StatusResolved && t.ResolvedAt != nil
+			t.Events = nil
+			return a.emit(ackedTicket{t, changed}, func() {
+				if !changed {
+					fmt.Fprintf(a.stdout, "ticket %d was already resolved at %s; nothing changed\n", t.Number, whenOrDash(t.ResolvedAt))
+					return
+				}
+				fmt.Fprintf(a.stdout, "ticket %d resolved at %s\n", t.Number, ts(*t.ResolvedAt))
+			})
+		},
+	}
+}
+
+// ticketNumber parses a ticket number argument.
+func ticketNumber(s string) (int64, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, errcode.Errorf(errcode.Invalid, "ticket number %q is not a number such as 100001", s)
+	}
+	return n, nil
+}
+
+// timeLeft says where a ticket stands against its promise: the business
+// time left on its clock calendar ("1h12m left", "overdue by 25m") while it
+// waits for a first response, how long the response took once there is one,
+// and "resolved" for a ticket closed without one.
+func timeLeft(now time.Time, t tickets.Ticket, policy *config.Policy) string {
+	switch {
+	case t.RespondedAt != nil:
+		return respondedIn(t)
+	case t.Status == tickets.StatusResolved:
+		return "resolved"
+	}
+	cal := policy.Calendar(t.Clock)
+	if cal == nil {
+		// The policy no longer has the calendar the promise was made on;
+		// count absolute time rather than fail.
+		cal = sla.Always()
+	}
+	r := tickets.Remaining(now, t, cal)
+	switch {
+	case r > 0:
+		return ticketSpan(r) + " left"
+	case r > -time.Second:
+		return "due now"
+	}
+	return "overdue by " + ticketSpan(-r)
+}
+
+// respondedIn is the elapsed time from opening to the first response.
+func respondedIn(t tickets.Ticket) string {
+	return "responded in " + ticketSpan(t.RespondedAt.Sub(t.OpenedAt))
+}
+
+// ticketSpan prints a duration for people: whole minutes ("1h12m", "25m"), or
+// whole seconds under a minute.
+func ticketSpan(d time.Duration) string {
+	if d >= time.Minute {
+		return duration(d.Truncate(time.Minute))
+	}
+	return duration(d.Truncate(time.Second))
+}
+
+// whenOrDash is ts for an optional instant.
+func whenOrDash(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return ts(*t)
+}
+
+func dashIfEmpty(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

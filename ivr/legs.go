@@ -1,0 +1,348 @@
+package ivr
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/twilio/twilio-go/twiml"
+
+	"supportline/notify"
+	"supportline/routing"
+	"supportline/store"
+	"supportline/tickets"
+)
+
+// whisper is played to an engineer who answers, before the legs are
+// bridged: who is calling, what priority, which ticket; 1 accepts. Silence
+// or any other key hangs up that leg and the Dial action moves on.
+func (s *Server) whisper(c echo.Context) error {
+	if _, err := readParams(c); err != nil {
+		return err
+	}
+	parent := c.QueryParam("c")
+	n := c.QueryParam("n")
+	ctx, cancel := s.deadline(c)
+	defer cancel()
+	var call Call
+	var t tickets.Ticket
+	err := s.tx(ctx, "whisper", func(tx *store.Tx) (err error) {
+		if call, err = loadCall(ctx, tx, parent); err != nil {
+			return err
+		}
+		if call.TicketID == nil {
+			return errNoCall
+		}
+		t, err = tickets.ByID(ctx, tx, *call.TicketID)
+		return err
+	})
+	var sp speech
+	if err != nil || call.Step != StepDialing || strconv.Itoa(call.DialStep) != n {
+		// Nothing to offer (an unknown call, or a leg that is no longer
+		// current): end this leg quietly rather than bridge a stranger.
+		if err != nil {
+			s.Log.Warn("whisper without a call to offer", "call_sid", parent, "err", err)
+		}
+		sp.hangup()
+		return send(c, sp)
+	}
+	pr, _ := s.Policy.Priority(t.Priority)
+	text := s.words("whisper", "priority_word", s.Policy.PriorityWord(), "level", strconv.Itoa(t.Priority),
+		"name", pr.Name, "account", call.AccountName, "contact", call.ContactName,
+		"ticket", spell(strconv.FormatInt(t.Number, 10)))
+	sp.add(&twiml.VoiceGather{
+		Input:     "dtmf",
+		NumDigits: "1",
+		Timeout:   "8",
+		Action:    s.url("/whisper/answer", url.Values{"c": {parent}, "n": {n}}),
+		InnerElements: []twiml.Element{
+			&twiml.VoiceSay{Message: text},
+			&twiml.VoicePause{Length: "1"},
+			&twiml.VoiceSay{Message: text},
+		},
+	})
+	sp.say(s.words("whisper_declined"))
+	sp.hangup()
+	return send(c, sp)
+}
+
+// whisperAnswer records the engineer's answer. Pressing 1 is the first
+// response on the ticket (the SLA clock stops) and bridges the legs; Twilio
+// reports an answered leg as completed whatever the whisper did, so this is
+// the only place acceptance is known.
+func (s *Server) whisperAnswer(c echo.Context) error {
+	p, err := readParams(c)
+	if err != nil {
+		return err
+	}
+	parent := c.QueryParam("c")
+	n := c.QueryParam("n")
+	ctx, cancel := s.deadline(c)
+	defer cancel()
+	accepted := false
+	err = s.tx(ctx, "accept", func(tx *store.Tx) error {
+		accepted = false
+		call, err := loadCall(ctx, tx, parent)
+		if err != nil {
+			return err
+		}
+		if call.Step != StepDialing || strconv.Itoa(call.DialStep) != n || call.TicketID == nil || call.Outcome == OutcomeConnected {
+			return nil
+		}
+		steps := call.dialSteps()
+		handle := steps[call.DialStep].Handle
+		if p.Digits != "1" {
+			return tickets.AddEvent(ctx, tx, *call.TicketID, "whisper", handle+" declined")
+		}
+		t, err := tickets.ByID(ctx, tx, *call.TicketID)
+		if err != nil {
+			return err
+		}
+		if _, err := tickets.RespondTx(ctx, tx, t.Number, handle); err != nil {
+			return err
+		}
+		if err := tickets.AddEvent(ctx, tx, *call.TicketID, "whisper", handle+" accepted"); err != nil {
+			return err
+		}
+		from := call.Seq
+		call.Outcome = OutcomeConnected
+		ok, err := saveCall(ctx, tx, &call, from)
+		accepted = ok
+		if err == nil && !ok {
+			return errLost
+		}
+		return err
+	})
+	var sp speech
+	if err != nil && err != errLost {
+		s.Log.Error("whisper answer failed", "call_sid", parent, "err", err)
+		sp.say(s.words("apology"))
+		sp.hangup()
+		return send(c, sp)
+	}
+	if !accepted {
+		sp.say(s.words("whisper_declined"))
+		sp.hangup()
+		return send(c, sp)
+	}
+	s.Log.Info("engineer accepted", "call_sid", parent, "leg", p.CallSid)
+	sp.say(s.words("whisper_accepted"))
+	return send(c, sp)
+}
+
+// recording is the Record action (and, with empty=1, where the call goes
+// when Twilio recorded nothing). A message is attached to the ticket and
+// the engineer on call for the ticket's route gets an SMS.
+func (s *Server) recording(c echo.Context) error {
+	p, err := readParams(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.deadline(c)
+	defer cancel()
+	recURL := c.FormValue("RecordingUrl")
+	dur, _ := strconv.Atoi(c.FormValue("RecordingDuration"))
+	empty := c.QueryParam("empty") == "1" || recURL == "" || dur <= 0
+	var sp speech
+	err = s.tx(ctx, "recording", func(tx *store.Tx) error {
+		sp = nil
+		call, err := loadCall(ctx, tx, p.CallSid)
+		if err != nil {
+			return err
+		}
+		if call.TicketID == nil || (call.Step != StepVoicemail && call.Step != StepDone) {
+			s.render(&sp, &call)
+			return nil
+		}
+		t, err := tickets.ByID(ctx, tx, *call.TicketID)
+		if err != nil {
+			return err
+		}
+		due := spokenDue(t.Target, t.ResponseDue, s.Policy.Calendar(t.Clock))
+		ticketWords := spell(strconv.FormatInt(t.Number, 10))
+		if empty {
+			if call.Step == StepVoicemail {
+				from := call.Seq
+				call.Step, call.Outcome = StepDone, OutcomeNoMessage
+				if _, err := saveCall(ctx, tx, &call, from); err != nil {
+					return err
+				}
+			}
+			sp.say(s.words("no_message", "ticket", ticketWords, "due", due))
+			sp.hangup()
+			return nil
+		}
+		first, err := tickets.AttachRecording(ctx, tx, t.ID, recURL, c.FormValue("RecordingSid"), dur)
+		if err != nil {
+			return err
+		}
+		if first {
+			if err := s.textOnCall(ctx, tx, &call, t, recURL); err != nil {
+				return err
+			}
+		}
+		if call.Step == StepVoicemail {
+			from := call.Seq
+			call.Step, call.Outcome = StepDone, OutcomeVoicemail
+			if _, err := saveCall(ctx, tx, &call, from); err != nil {
+				return err
+			}
+		}
+		sp.say(s.words("voicemail_thanks", "ticket", ticketWords, "due", due))
+		sp.hangup()
+		return nil
+	})
+	if err != nil {
+		return s.trouble(c, p, err)
+	}
+	return send(c, sp)
+}
+
+// textOnCall queues the voicemail SMS to the engineer on call for the
+// ticket's route, in the transaction that attaches the recording.
+func (s *Server) textOnCall(ctx context.Context, tx *store.Tx, call *Call, t tickets.Ticket, recURL string) error {
+	roster, err := oncallSnapshot(ctx, tx, tx.Now)
+	if err != nil {
+		return err
+	}
+	in := routing.NewInput(s.Policy, call.Plan, t.Priority, tx.Now, roster)
+	body := fmt.Sprintf("Voicemail on ticket %d: %s %d, %s (%s). Listen: %s", t.Number,
+		s.Policy.PriorityWord(), t.Priority, call.AccountName, call.ContactName, recURL)
+	for _, st := range routing.OnCallFor(in) {
+		if _, err := notify.Enqueue(ctx, tx, notify.Message{
+			EventKey: fmt.Sprintf("ticket:%d:voicemail", t.Number), To: st.Number, Body: body}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordingStatus is Twilio's recording status callback: it brings the
+// recording's SID; attaching is idempotent with the Record action.
+func (s *Server) recordingStatus(c echo.Context) error {
+	p, err := readParams(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.deadline(c)
+	defer cancel()
+	recURL := c.FormValue("RecordingUrl")
+	dur, _ := strconv.Atoi(c.FormValue("RecordingDuration"))
+	if c.FormValue("RecordingStatus") != "completed" || recURL == "" || dur <= 0 {
+		return send(c, nil)
+	}
+	err = s.tx(ctx, "recording-status", func(tx *store.Tx) error {
+		call, err := loadCall(ctx, tx, p.CallSid)
+		if err != nil || call.TicketID == nil {
+			return err
+		}
+		_, err = tickets.AttachRecording(ctx, tx, *call.TicketID, recURL, c.FormValue("RecordingSid"), dur)
+		return err
+	})
+	if err != nil {
+		s.Log.Error("recording status", "call_sid", p.CallSid, "err", err)
+		return echo.NewHTTPError(500, "could not record the recording")
+	}
+	return send(c, nil)
+}
+
+// status is the call status callback: the final status and duration. A
+// caller who hangs up before the ticket step leaves a call row and no ticket.
+func (s *Server) status(c echo.Context) error {
+	p, err := readParams(c)
+	if err != nil {
+		return err
+	}
+	st := c.FormValue("CallStatus")
+	switch st {
+	case "completed", "busy", "failed", "no-answer", "canceled":
+	default:
+		return send(c, nil) // progress events change nothing
+	}
+	var dur *int
+	if d, err := strconv.Atoi(c.FormValue("CallDuration")); err == nil {
+		dur = &d
+	}
+	ctx, cancel := s.deadline(c)
+	defer cancel()
+	if err := s.tx(ctx, "status", func(tx *store.Tx) error { return endCall(ctx, tx, p.CallSid, st, dur) }); err != nil {
+		s.Log.Error("status callback", "call_sid", p.CallSid, "err", err)
+		return echo.NewHTTPError(500, "could not record the status")
+	}
+	s.Log.Info("call ended", "call_sid", p.CallSid, "status", st)
+	return send(c, nil)
+}
+
+// escalate marks a ticket of the caller's account as escalated (once) and
+// texts the engineers of the route's last step.
+func (s *Server) escalate(c echo.Context, p params, call Call) error {
+	d := p.Digits
+	if strings.Contains(d, "*") {
+		return s.rerender(c, p)
+	}
+	number, err := strconv.ParseInt(d, 10, 64)
+	if err != nil || d == "" {
+		return s.miss(c, p, call, s.words("escalate_not_found"))
+	}
+	ctx, cancel := s.deadline(c)
+	defer cancel()
+	from := call.Seq
+	var text string
+	found := true
+	err = s.tx(ctx, "escalate", func(tx *store.Tx) error {
+		t, err := tickets.ForAccount(ctx, tx, number, deref(call.AccountID))
+		if notFoundErr(err) {
+			found = false
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		first, err := tickets.Escalate(ctx, tx, t.ID, "caller "+call.SupportID)
+		if err != nil {
+			return err
+		}
+		words := spell(strconv.FormatInt(t.Number, 10))
+		text = s.words("escalate_already", "ticket", words)
+		if first {
+			text = s.words("escalate_done", "ticket", words)
+			roster, err := oncallSnapshot(ctx, tx, tx.Now)
+			if err != nil {
+				return err
+			}
+			in := routing.NewInput(s.Policy, t.Plan, t.Priority, tx.Now, roster)
+			body := fmt.Sprintf("ESCALATED ticket %d by %s (%s), %s %d, opened %s.", t.Number, call.AccountName,
+				call.ContactName, s.Policy.PriorityWord(), t.Priority, t.OpenedAt.UTC().Format(time.RFC3339))
+			for _, e := range routing.LastStep(in) {
+				if _, err := notify.Enqueue(ctx, tx, notify.Message{
+					EventKey: fmt.Sprintf("ticket:%d:escalated", t.Number), To: e.Phone, Body: body}); err != nil {
+					return err
+				}
+			}
+		}
+		call.Step, call.Outcome = StepDone, OutcomeEscalated
+		ok, err := saveCall(ctx, tx, &call, from)
+		if err == nil && !ok {
+			return errLost
+		}
+		return err
+	})
+	if err == errLost {
+		return s.rerender(c, p)
+	}
+	if err != nil {
+		return s.trouble(c, p, err)
+	}
+	if !found {
+		call.Step = StepPriority
+		return s.miss(c, p, call, s.words("escalate_not_found"))
+	}
+	var sp speech
+	sp.say(text)
+	sp.hangup()
+	return send(c, sp)
+}

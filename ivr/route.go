@@ -1,0 +1,201 @@
+package ivr
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/twilio/twilio-go/twiml"
+
+	"supportline/oncall"
+	"supportline/routing"
+	"supportline/store"
+	"supportline/tickets"
+)
+
+// openTicket opens the call's ticket (once: the seq guard and the unique
+// call_sid both see to it), decides the route in the same transaction, and
+// tells the caller the ticket number before ringing or recording.
+func (s *Server) openTicket(c echo.Context, p params, call Call) error {
+	ctx, cancel := s.deadline(c)
+	defer cancel()
+	from := call.Seq
+	var t tickets.Ticket
+	var rt routing.Route
+	ok := false
+	err := s.tx(ctx, "ticket", func(tx *store.Tx) (err error) {
+		t, err = tickets.Open(ctx, tx, s.Policy, tickets.OpenInput{
+			AccountID: deref(call.AccountID), ContactID: call.ContactID, Plan: call.Plan, Priority: deref(call.Priority)})
+		if err != nil {
+			return err
+		}
+		if err := tickets.SetCall(ctx, tx, t.ID, call.CallSid); err != nil {
+			return err
+		}
+		rt, err = s.decide(ctx, tx, call.Plan, deref(call.Priority), tx.Now)
+		if err != nil {
+			return err
+		}
+		call.TicketID, call.Misses = &t.ID, 0
+		if rt.Kind == routing.Live {
+			steps := make([]DialStep, len(rt.Steps))
+			for i, st := range rt.Steps {
+				steps[i] = DialStep{Handle: st.Handle, Name: st.Name, Number: st.Number,
+					RingSecs: int(st.Ring / time.Second), PolicyStep: st.PolicyStep, Schedule: st.Schedule}
+			}
+			call.setDialSteps(steps)
+			call.Step, call.DialStep = StepDialing, 0
+		} else {
+			call.Step = StepVoicemail
+		}
+		if err := tickets.AddEvent(ctx, tx, t.ID, "routed", rt.Message); err != nil {
+			return err
+		}
+		ok, err = saveCall(ctx, tx, &call, from)
+		if err == nil && !ok {
+			return errLost // roll back the ticket: another copy of this webhook won
+		}
+		return err
+	})
+	if err == errLost {
+		return s.rerender(c, p)
+	}
+	if err != nil {
+		return s.trouble(c, p, err)
+	}
+	s.Log.Info("ticket opened", "call_sid", p.CallSid, "ticket", t.Number, "priority", t.Priority,
+		"route", rt.Kind, "due", t.ResponseDue)
+	var sp speech
+	sp.say(s.words("ticket_number", "ticket", spell(strconv.FormatInt(t.Number, 10))))
+	if rt.Kind == routing.Live {
+		sp.say(s.words("connecting"))
+		s.dial(&sp, &call)
+		return send(c, sp)
+	}
+	key := "voicemail_nobody"
+	if len(rt.Steps) == 0 && rt.LiveCalendar != "" {
+		if cal := s.Policy.Calendar(rt.LiveCalendar); cal != nil && !cal.IsOpen(rt.At) {
+			key = "voicemail_closed"
+		}
+	}
+	s.record(&sp, &call, key)
+	return send(c, sp)
+}
+
+// oncallSnapshot loads who is on call around at.
+func oncallSnapshot(ctx context.Context, tx *store.Tx, at time.Time) (oncall.Roster, error) {
+	return oncall.Snapshot(ctx, tx, at, at.Add(time.Second))
+}
+
+// Route says where a call of plan and priority would go at `at`.
+func (s *Server) Route(ctx context.Context, tx *store.Tx, plan string, priority int, at time.Time) (routing.Route, error) {
+	return s.decide(ctx, tx, plan, priority, at)
+}
+
+// decide loads who is on call and routes plan/priority at `at`.
+func (s *Server) decide(ctx context.Context, tx *store.Tx, plan string, priority int, at time.Time) (routing.Route, error) {
+	roster, err := oncallSnapshot(ctx, tx, at)
+	if err != nil {
+		return routing.Route{}, err
+	}
+	return routing.Decide(routing.NewInput(s.Policy, plan, priority, at, roster))
+}
+
+// dial appends the Dial of the call's current step: one Number whose url is
+// the whisper, ringing for the step's timeout, caller ID the support line.
+func (s *Server) dial(sp *speech, call *Call) {
+	steps := call.dialSteps()
+	if call.DialStep >= len(steps) {
+		s.record(sp, call, "voicemail_nobody")
+		return
+	}
+	st := steps[call.DialStep]
+	n := strconv.Itoa(call.DialStep)
+	sp.add(&twiml.VoiceDial{
+		Action:         s.url("/dial", url.Values{"q": {strconv.Itoa(call.Seq)}, "n": {n}}),
+		Timeout:        strconv.Itoa(st.RingSecs),
+		AnswerOnBridge: "true",
+		CallerId:       s.Policy.Line.Number,
+		InnerElements: []twiml.Element{&twiml.VoiceNumber{
+			PhoneNumber: st.Number,
+			Url:         s.url("/whisper", url.Values{"c": {call.CallSid}, "n": {n}}),
+		}},
+	})
+}
+
+// record appends the voicemail Record, then what to say when Twilio skips
+// the action because nothing was recorded.
+func (s *Server) record(sp *speech, call *Call, intro string) {
+	sp.say(s.words(intro, "priority_word", s.Policy.PriorityWord(), "hours", s.liveHours(call)))
+	sp.add(&twiml.VoiceRecord{
+		Action:                  s.url("/recording", url.Values{"c": {call.CallSid}}),
+		MaxLength:               "300",
+		FinishOnKey:             "#",
+		PlayBeep:                "true",
+		RecordingStatusCallback: s.url("/recording/status", url.Values{"c": {call.CallSid}}),
+	})
+	sp.redirect(s.url("/recording", url.Values{"c": {call.CallSid}, "empty": {"1"}}))
+}
+
+// liveHours describes the live calendar of the call's plan priority.
+func (s *Server) liveHours(call *Call) string {
+	plan, _ := s.Policy.Plan(call.Plan)
+	pp := plan.Priorities[deref(call.Priority)]
+	if cal := s.Policy.Calendar(pp.Live); cal != nil && !cal.IsAlways() {
+		return "during business hours"
+	}
+	return "at all hours"
+}
+
+// dialAction continues after a Dial: an accepted call has ended (hang up);
+// otherwise ring the next step, and after the last one, record a message.
+func (s *Server) dialAction(c echo.Context) error {
+	p, err := readParams(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.deadline(c)
+	defer cancel()
+	var sp speech
+	err = s.tx(ctx, "dial", func(tx *store.Tx) error {
+		sp = nil
+		call, err := loadCall(ctx, tx, p.CallSid)
+		if err != nil {
+			return err
+		}
+		q, _ := strconv.Atoi(c.QueryParam("q"))
+		n, _ := strconv.Atoi(c.QueryParam("n"))
+		if call.Outcome == OutcomeConnected {
+			sp.hangup()
+			return nil
+		}
+		if call.Step != StepDialing || q != call.Seq || n != call.DialStep {
+			s.render(&sp, &call) // a replay: no second effect
+			return nil
+		}
+		from := call.Seq
+		if call.TicketID != nil {
+			steps := call.dialSteps()
+			detail := fmt.Sprintf("%s did not accept (%s)", steps[n].Handle, c.FormValue("DialCallStatus"))
+			if err := tickets.AddEvent(ctx, tx, *call.TicketID, "whisper", detail); err != nil {
+				return err
+			}
+		}
+		call.DialStep++
+		if call.DialStep >= len(call.dialSteps()) {
+			call.Step = StepVoicemail
+		}
+		if _, err := saveCall(ctx, tx, &call, from); err != nil {
+			return err
+		}
+		s.render(&sp, &call)
+		return nil
+	})
+	if err != nil {
+		return s.trouble(c, p, err)
+	}
+	return send(c, sp)
+}

@@ -1,0 +1,179 @@
+package ivr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/twilio/twilio-go/twiml"
+
+	"supportline/config"
+	"supportline/pins"
+	"supportline/store"
+)
+
+// Server answers Twilio's voice webhooks.
+type Server struct {
+	DB        *store.DB
+	Policy    *config.Policy
+	Pins      *pins.Service
+	Log       *slog.Logger
+	PublicURL string   // base of every URL Twilio is given and signs, e.g. https://support.example.com
+	Tokens    []string // Twilio auth tokens accepted (primary, then secondary during rotation)
+	// Timeout bounds each webhook's backend work (Twilio waits 15 s in all).
+	Timeout time.Duration
+
+	// fault, when set by tests, is called before each database transaction
+	// of a webhook; an error from it is treated like a database failure.
+	fault func(step string) error
+}
+
+// Mount registers the webhook routes under /twilio on e, behind the
+// signature check.
+func (s *Server) Mount(e *echo.Echo) {
+	if s.Timeout == 0 {
+		s.Timeout = 5 * time.Second
+	}
+	sig := Signatures{PublicURL: s.PublicURL, Tokens: s.Tokens, Log: s.Log}.Middleware()
+	g := e.Group("/twilio/voice", sig)
+	g.POST("", s.incoming)
+	g.POST("/step", s.step)
+	g.POST("/prompt", s.prompt)
+	g.POST("/dial", s.dialAction)
+	g.POST("/whisper", s.whisper)
+	g.POST("/whisper/answer", s.whisperAnswer)
+	g.POST("/recording", s.recording)
+	g.POST("/recording/status", s.recordingStatus)
+	g.POST("/status", s.status)
+	g.POST("/fallback", s.fallback)
+	g.POST("/fallback/next", s.fallbackNext)
+}
+
+// params are the call parameters every webhook carries.
+type params struct {
+	CallSid string
+	From    string
+	To      string
+	Digits  string
+}
+
+// readParams validates the call parameters. Anything malformed is a 400:
+// Twilio never sends it, so it is someone probing.
+func readParams(c echo.Context) (params, error) {
+	p := params{
+		CallSid: c.FormValue("CallSid"),
+		From:    c.FormValue("From"),
+		To:      c.FormValue("To"),
+		Digits:  c.FormValue("Digits"),
+	}
+	if !callSidRE.MatchString(p.CallSid) {
+		return p, echo.NewHTTPError(http.StatusBadRequest, "CallSid must be CA followed by 32 hex digits")
+	}
+	if !validParty(p.From) {
+		return p, echo.NewHTTPError(http.StatusBadRequest, "From must be an E.164 number or anonymous")
+	}
+	if !validParty(p.To) {
+		return p, echo.NewHTTPError(http.StatusBadRequest, "To must be an E.164 number")
+	}
+	if len(p.Digits) > 32 || strings.Trim(p.Digits, "0123456789*#") != "" {
+		return p, echo.NewHTTPError(http.StatusBadRequest, "Digits must be keypad characters")
+	}
+	return p, nil
+}
+
+// speech is a TwiML document under construction.
+type speech []twiml.Element
+
+func (sp *speech) say(text string) { *sp = append(*sp, &twiml.VoiceSay{Message: text}) }
+func (sp *speech) pause(secs int) {
+	*sp = append(*sp, &twiml.VoicePause{Length: strconv.Itoa(secs)})
+}
+func (sp *speech) hangup()           { *sp = append(*sp, &twiml.VoiceHangup{}) }
+func (sp *speech) redirect(u string) { *sp = append(*sp, &twiml.VoiceRedirect{Url: u}) }
+func (sp *speech) add(e twiml.Element) {
+	*sp = append(*sp, e)
+}
+
+// send writes the document with exactly one XML declaration and the
+// Content-Type Twilio expects (c.XMLBlob would add a second declaration).
+func send(c echo.Context, sp speech) error {
+	doc, err := twiml.Voice(sp)
+	if err != nil {
+		return fmt.Errorf("render TwiML: %w", err)
+	}
+	return c.Blob(http.StatusOK, "text/xml; charset=utf-8", []byte(doc))
+}
+
+// url builds an absolute webhook URL under the public base.
+func (s *Server) url(path string, q url.Values) string {
+	u := strings.TrimRight(s.PublicURL, "/") + "/twilio/voice" + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	return u
+}
+
+func (s *Server) stepURL(path string, c *Call) string {
+	return s.url(path, url.Values{"s": {string(c.Step)}, "q": {strconv.Itoa(c.Seq)}})
+}
+
+// prompt words with placeholders filled.
+func (s *Server) words(key string, kv ...string) string {
+	text := s.Policy.Prompt(key)
+	if len(kv) == 0 {
+		return text
+	}
+	pairs := make([]string, 0, len(kv))
+	for i := 0; i+1 < len(kv); i += 2 {
+		pairs = append(pairs, "{"+kv[i]+"}", kv[i+1])
+	}
+	return strings.NewReplacer(pairs...).Replace(text)
+}
+
+// spell reads a number digit by digit ("1 0 0 1 2 3").
+func spell(n string) string { return strings.Join(strings.Split(n, ""), " ") }
+
+// tx runs fn in a transaction bounded by the webhook deadline.
+func (s *Server) tx(ctx context.Context, step string, fn func(tx *store.Tx) error) error {
+	if s.fault != nil {
+		if err := s.fault(step); err != nil {
+			return err
+		}
+	}
+	return s.DB.InTx(ctx, fn)
+}
+
+func (s *Server) deadline(c echo.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.Request().Context(), s.Timeout)
+}
+
+// trouble answers a database failure: "one moment please", a pause, and a
+// redirect that re-prompts the same step; after three tries it apologises
+// and does what the fallback URL does.
+func (s *Server) trouble(c echo.Context, p params, err error) error {
+	tries, _ := strconv.Atoi(c.QueryParam("r"))
+	s.Log.Error("webhook backend failure", "call_sid", p.CallSid, "path", c.Request().URL.Path,
+		"try", tries+1, "err", err)
+	var sp speech
+	if tries >= 3 || errors.Is(err, errNoCall) {
+		sp.say(s.words("apology"))
+		s.emergency(&sp, 0)
+		return send(c, sp)
+	}
+	q := url.Values{"r": {strconv.Itoa(tries + 1)}}
+	if st := c.QueryParam("s"); st != "" {
+		q.Set("s", st)
+		q.Set("q", c.QueryParam("q"))
+	}
+	sp.say(s.words("one_moment"))
+	sp.pause(1)
+	sp.redirect(s.url("/prompt", q))
+	return send(c, sp)
+}

@@ -1,0 +1,234 @@
+package pins
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"supportline/accounts"
+	"supportline/config"
+	"supportline/store"
+	"supportline/store/storetest"
+)
+
+// testPolicy is the default policy with argon2 costs low enough for -race
+// runs (config validation would refuse them; tests build the struct).
+func testPolicy() config.PinPolicy {
+	p := config.Default().Pins
+	p.Argon2 = config.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
+	p.MaxConcurrentHashes = 2
+	return p
+}
+
+// fixture is a Service on a fresh database with counted hashes and
+// captured logs.
+type fixture struct {
+	t       testing.TB
+	db      *store.DB
+	clock   *storetest.Clock
+	svc     *Service
+	acc     *accounts.Service
+	account string
+	real    atomic.Int64 // argon2id over a stored hash
+	decoy   atomic.Int64 // argon2id over the decoy
+	logs    *syncBuffer
+}
+
+func newFixture(t testing.TB, db *store.DB, policy config.PinPolicy) *fixture {
+	t.Helper()
+	f := &fixture{t: t, db: db, clock: storetest.ClockOf(db), logs: &syncBuffer{}}
+	f.svc = &Service{DB: db, Policy: policy, Pool: NewPool(policy.MaxConcurrentHashes),
+		Log: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	f.svc.hashed = func(real bool) {
+		if real {
+			f.real.Add(1)
+		} else {
+			f.decoy.Add(1)
+		}
+	}
+	f.acc = &accounts.Service{DB: db, Policy: config.Default()}
+	a, err := f.acc.AddAccount(context.Background(), "tester", accounts.NewAccount{Name: "Acme Corp", Plan: "premium"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.account = a.Number
+	return f
+}
+
+// contact adds a contact with a fresh PIN and returns its support ID and PIN.
+func (f *fixture) contact(phone string) (supportID, pin string) {
+	f.t.Helper()
+	c, err := f.acc.AddContact(context.Background(), "tester",
+		accounts.NewContact{AccountNumber: f.account, Name: "Jane Doe", Phone: phone})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	pin, err = f.svc.Rotate(context.Background(), "tester", c.SupportID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return c.SupportID, pin
+}
+
+// verify runs Verify and fails the test on an infrastructure error.
+func (f *fixture) verify(supportID, pin, caller string) Result {
+	f.t.Helper()
+	c, r, err := f.svc.Verify(context.Background(), supportID, pin, caller)
+	if err != nil {
+		f.t.Fatalf("Verify: %v", err)
+	}
+	if (r == OK) != (c.SupportID == supportID) {
+		f.t.Fatalf("Verify = %s with contact %q; want the contact exactly when OK", r, c.SupportID)
+	}
+	return r
+}
+
+// expect verifies and checks the result and how many real and decoy hashes
+// the verification computed.
+func (f *fixture) expect(supportID, pin, caller string, want Result, real, decoy int64) {
+	f.t.Helper()
+	r0, d0 := f.real.Load(), f.decoy.Load()
+	if got := f.verify(supportID, pin, caller); got != want {
+		f.t.Fatalf("Verify at %s = %s, want %s", f.clock.Now().Format(time.RFC3339), got, want)
+	}
+	if r, d := f.real.Load()-r0, f.decoy.Load()-d0; r != real || d != decoy {
+		f.t.Fatalf("Verify %s computed %d real and %d decoy hashes, want %d and %d", want, r, d, real, decoy)
+	}
+}
+
+// cred reads the credential row of a support ID.
+func (f *fixture) cred(supportID string) credentialRow {
+	f.t.Helper()
+	var c *credentialRow
+	err := f.db.InTx(context.Background(), func(tx *store.Tx) error {
+		ct, err := accounts.ContactBySupportID(context.Background(), tx, supportID)
+		if err != nil {
+			return err
+		}
+		c, err = credential(context.Background(), tx, ct.ID, false)
+		if err == nil && c == nil {
+			err = errors.New("no credential")
+		}
+		return err
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return *c
+}
+
+// numberFailures counts the pin_failures rows of a calling number.
+func (f *fixture) numberFailures(caller string) int {
+	f.t.Helper()
+	var n int
+	err := f.db.InTx(context.Background(), func(tx *store.Tx) error {
+		return tx.Get(context.Background(), &n, `SELECT count(*) FROM pin_failures WHERE caller = ?`, CallerKey(caller))
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return n
+}
+
+// wrongPIN returns a PIN that is not pin.
+func wrongPIN(pin string) string {
+	b := []byte(pin)
+	b[0] = '0' + (b[0]-'0'+5)%10
+	return string(b)
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// dumpTables returns every column of every row of every table in the
+// test's database or schema, as text.
+func dumpTables(t testing.TB, db *store.DB) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	q := `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
+	if db.Engine() == store.SQLite {
+		q = `SELECT name FROM sqlite_master WHERE type = 'table'`
+	}
+	var tables []string
+	rows, err := db.SQL().QueryContext(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	rows.Close()
+	if len(tables) < 5 {
+		t.Fatalf("found only tables %v", tables)
+	}
+	out := map[string]string{}
+	for _, table := range tables {
+		out[table] = dumpTable(t, db.SQL(), table)
+	}
+	return out
+}
+
+func dumpTable(t testing.TB, db *sql.DB, table string) string {
+	t.Helper()
+	rows, err := db.Query(`SELECT * FROM "` + table + `"`)
+	if err != nil {
+		t.Fatalf("dump %s: %v", table, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var b bytes.Buffer
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatalf("dump %s: %v", table, err)
+		}
+		for i, v := range vals {
+			if bs, ok := v.([]byte); ok {
+				v = string(bs)
+			}
+			b.WriteString(cols[i] + "=")
+			fmt.Fprint(&b, v)
+			b.WriteByte('\t')
+		}
+		b.WriteByte('\n')
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("dump %s: %v", table, err)
+	}
+	return b.String()
+}
+
+// accountsContact is another contact on the fixture's account.
+func accountsContact(account string) accounts.NewContact {
+	return accounts.NewContact{AccountNumber: account, Name: "John Roe", Phone: "+17205550199"}
+}

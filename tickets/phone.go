@@ -1,0 +1,100 @@
+package tickets
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"supportline/errcode"
+	"supportline/store"
+)
+
+// The phone line works inside its own transactions (the call's state and
+// the ticket change together), so these helpers take a *store.Tx.
+
+// ByID reads a ticket by its row id inside tx.
+func ByID(ctx context.Context, tx *store.Tx, id int64) (Ticket, error) {
+	var t Ticket
+	err := tx.Get(ctx, &t, `SELECT `+ticketColumns+` FROM tickets t WHERE t.id = ?`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, errcode.Errorf(errcode.NotFound, "no ticket with id %d", id)
+	}
+	if err != nil {
+		return t, fmt.Errorf("read ticket id %d: %w", id, err)
+	}
+	t.normalize()
+	return t, nil
+}
+
+// ForAccount reads ticket number when it belongs to accountID; a ticket of
+// another account is not found, exactly like a number that does not exist,
+// so a caller learns nothing about other customers' tickets.
+func ForAccount(ctx context.Context, tx *store.Tx, number, accountID int64) (Ticket, error) {
+	var t Ticket
+	err := tx.Get(ctx, &t, `SELECT `+ticketColumns+` FROM tickets t WHERE t.number = ? AND t.account_id = ?`, number, accountID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, errcode.Errorf(errcode.NotFound, "no ticket %d on this account", number)
+	}
+	if err != nil {
+		return t, fmt.Errorf("read ticket %d: %w", number, err)
+	}
+	t.normalize()
+	return t, nil
+}
+
+// SetCall links the ticket to the call that opened it. The unique index on
+// call_sid makes a second ticket for one call impossible.
+func SetCall(ctx context.Context, tx *store.Tx, ticketID int64, callSid string) error {
+	if _, err := tx.Exec(ctx, `UPDATE tickets SET call_sid = ? WHERE id = ?`, callSid, ticketID); err != nil {
+		if store.IsUniqueViolation(err) {
+			return errcode.Errorf(errcode.Conflict, "call %s already has a ticket", callSid)
+		}
+		return fmt.Errorf("link ticket to call: %w", err)
+	}
+	return nil
+}
+
+// AddEvent appends an event to a ticket's history at tx.Now.
+func AddEvent(ctx context.Context, tx *store.Tx, ticketID int64, kind EventKind, detail string) error {
+	_, _, err := addEvent(ctx, tx, ticketID, kind, tx.Now, detail)
+	return err
+}
+
+// RespondTx records the first response inside tx (see Respond).
+func RespondTx(ctx context.Context, tx *store.Tx, number int64, responder string) (Ticket, error) {
+	return respond(ctx, tx, number, responder)
+}
+
+// AttachRecording stores a voicemail on the ticket. Twilio reports one
+// recording twice (the Record action, then the status callback with its
+// SID); the first report attaches it and returns true, later ones only fill
+// in what was missing.
+func AttachRecording(ctx context.Context, tx *store.Tx, ticketID int64, url, sid string, seconds int) (bool, error) {
+	res, err := tx.Exec(ctx, `UPDATE tickets SET recording_url = ?, recording_sid = ?, recording_duration = ?
+		WHERE id = ? AND recording_url = ''`, url, sid, seconds, ticketID)
+	if err != nil {
+		return false, fmt.Errorf("attach recording: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, AddEvent(ctx, tx, ticketID, EventVoicemail, fmt.Sprintf("%d s: %s", seconds, url))
+	}
+	if sid != "" {
+		if _, err := tx.Exec(ctx, `UPDATE tickets SET recording_sid = ? WHERE id = ? AND recording_sid = ''`, sid, ticketID); err != nil {
+			return false, fmt.Errorf("attach recording sid: %w", err)
+		}
+	}
+	return false, nil
+}
+
+// Escalate marks the ticket escalated; only the first call returns true.
+func Escalate(ctx context.Context, tx *store.Tx, ticketID int64, by string) (bool, error) {
+	res, err := tx.Exec(ctx, `UPDATE tickets SET escalated_at = ? WHERE id = ? AND escalated_at IS NULL`, tx.Now, ticketID)
+	if err != nil {
+		return false, fmt.Errorf("escalate ticket: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return false, nil
+	}
+	return true, AddEvent(ctx, tx, ticketID, EventEscalated, "by "+by)
+}

@@ -1,0 +1,257 @@
+package tickets
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"supportline/config"
+	"supportline/errcode"
+	"supportline/store"
+)
+
+// OpenInput is what opening a ticket needs.
+type OpenInput struct {
+	AccountID int64
+	// ContactID is the named contact who called, when known; it must belong
+	// to the account.
+	ContactID *int64
+	// Plan is the account's plan; with Priority it selects the promise.
+	Plan     string
+	Priority int
+}
+
+// Open opens a ticket inside tx, its SLA clock starting at tx.Now. The
+// response due time and the warning instant come from the plan's promise for
+// the priority and are stored in UTC with the target as written and the
+// calendar name, so that a later policy edit does not move them. An
+// `opened` event is written in the same transaction.
+//
+// A plan without an SLA for the priority (or an unknown plan) is
+// errcode.Invalid; an unknown account or contact is errcode.NotFound.
+func Open(ctx context.Context, tx *store.Tx, policy *config.Policy, in OpenInput) (Ticket, error) {
+	if !validPriority(in.Priority) {
+		return Ticket{}, errcode.Errorf(errcode.Invalid, "priority %d is not a priority level (1 to 8)", in.Priority)
+	}
+	promise, err := PromiseOf(policy, in.Plan, in.Priority)
+	if err != nil {
+		return Ticket{}, err
+	}
+	var accountNumber string
+	err = tx.Get(ctx, &accountNumber, `SELECT number FROM accounts WHERE id = ?`, in.AccountID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Ticket{}, errcode.Errorf(errcode.NotFound, "no account with id %d", in.AccountID)
+	}
+	if err != nil {
+		return Ticket{}, fmt.Errorf("open ticket: read account %d: %w", in.AccountID, err)
+	}
+	if in.ContactID != nil {
+		var owner int64
+		err := tx.Get(ctx, &owner, `SELECT account_id FROM contacts WHERE id = ? AND removed_at IS NULL`, *in.ContactID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return Ticket{}, errcode.Errorf(errcode.NotFound, "no current contact with id %d", *in.ContactID)
+		}
+		if err != nil {
+			return Ticket{}, fmt.Errorf("open ticket: read contact %d: %w", *in.ContactID, err)
+		}
+		if owner != in.AccountID {
+			return Ticket{}, errcode.Errorf(errcode.Invalid, "contact %d is not a contact of account %s", *in.ContactID, accountNumber)
+		}
+	}
+
+	opened := tx.Now
+	due := promise.Due(opened).UTC()
+	warn := promise.WarnAt(opened, due, policy.SLA.WarnAt).UTC()
+	t := Ticket{
+		AccountID:     in.AccountID,
+		AccountNumber: accountNumber,
+		ContactID:     in.ContactID,
+		Plan:          in.Plan,
+		Priority:      in.Priority,
+		OpenedAt:      opened,
+		Target:        promise.Target.String(),
+		Clock:         promise.Calendar.Name(),
+		ResponseDue:   due,
+		WarnAt:        warn,
+		Status:        StatusOpen,
+	}
+	var ids struct {
+		ID     int64 `db:"id"`
+		Number int64 `db:"number"`
+	}
+	// No number in the column list: a sequence (PostgreSQL) or the row id
+	// (SQLite) provides it, so the SQL is the same on both engines.
+	err = tx.Get(ctx, &ids, `INSERT INTO tickets
+		(account_id, contact_id, plan, priority, opened_at, target, clock, response_due, warn_at, status)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, number`,
+		t.AccountID, t.ContactID, t.Plan, t.Priority, t.OpenedAt, t.Target, t.Clock, t.ResponseDue, t.WarnAt, t.Status)
+	if err != nil {
+		return Ticket{}, fmt.Errorf("open ticket for account %s: %w", accountNumber, err)
+	}
+	t.ID, t.Number = ids.ID, ids.Number
+	detail := fmt.Sprintf("plan %s priority %d: respond within %s on %s, due %s, warn at %s",
+		t.Plan, t.Priority, t.Target, t.Clock, t.ResponseDue.Format(time.RFC3339), t.WarnAt.Format(time.RFC3339))
+	if _, _, err := addEvent(ctx, tx, t.ID, EventOpened, opened, detail); err != nil {
+		return Ticket{}, err
+	}
+	return t, nil
+}
+
+// Get returns the ticket with the given number and its events.
+func Get(ctx context.Context, db *store.DB, number int64) (Ticket, error) {
+	var t Ticket
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if t, err = get(ctx, tx, number, false); err != nil {
+			return err
+		}
+		t.Events, err = events(ctx, tx, t.ID)
+		return err
+	})
+	return t, err
+}
+
+// Respond records the first response to a ticket, by responder (an engineer
+// or an admin). It is idempotent: once a ticket has a first response, later
+// calls return the ticket unchanged, first response kept. A resolved ticket
+// without a response cannot get one (errcode.Conflict).
+func Respond(ctx context.Context, db *store.DB, number int64, responder string) (Ticket, error) {
+	var t Ticket
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		t, err = respond(ctx, tx, number, responder)
+		return err
+	})
+	return t, err
+}
+
+func respond(ctx context.Context, tx *store.Tx, number int64, responder string) (Ticket, error) {
+	responder = strings.TrimSpace(responder)
+	if responder == "" {
+		return Ticket{}, errcode.New(errcode.Invalid, "a responder is required")
+	}
+	t, err := get(ctx, tx, number, true)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if t.RespondedAt != nil {
+		return t, nil
+	}
+	if t.Status == StatusResolved {
+		return Ticket{}, errcode.Errorf(errcode.Conflict, "ticket %d was resolved without a response", number)
+	}
+	now := tx.Now
+	if _, err := tx.Exec(ctx, `UPDATE tickets SET responded_at = ?, responder = ? WHERE id = ? AND responded_at IS NULL`,
+		now, responder, t.ID); err != nil {
+		return Ticket{}, fmt.Errorf("respond to ticket %d: %w", number, err)
+	}
+	t.RespondedAt, t.Responder = &now, responder
+	detail := "by " + responder
+	if now.After(t.ResponseDue) {
+		detail += ", after the due time " + t.ResponseDue.Format(time.RFC3339)
+	}
+	if _, _, err := addEvent(ctx, tx, t.ID, EventResponded, now, detail); err != nil {
+		return Ticket{}, err
+	}
+	return t, nil
+}
+
+// Resolve closes a ticket. Resolving a resolved ticket returns it unchanged.
+// A resolved ticket never warns or breaches, even without a response.
+func Resolve(ctx context.Context, db *store.DB, number int64) (Ticket, error) {
+	var t Ticket
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		t, err = resolve(ctx, tx, number)
+		return err
+	})
+	return t, err
+}
+
+func resolve(ctx context.Context, tx *store.Tx, number int64) (Ticket, error) {
+	t, err := get(ctx, tx, number, true)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if t.Status == StatusResolved {
+		return t, nil
+	}
+	now := tx.Now
+	if _, err := tx.Exec(ctx, `UPDATE tickets SET status = ?, resolved_at = ? WHERE id = ?`, StatusResolved, now, t.ID); err != nil {
+		return Ticket{}, fmt.Errorf("resolve ticket %d: %w", number, err)
+	}
+	t.Status, t.ResolvedAt = StatusResolved, &now
+	if _, _, err := addEvent(ctx, tx, t.ID, EventResolved, now, ""); err != nil {
+		return Ticket{}, err
+	}
+	return t, nil
+}
+
+// ticketColumns selects a Ticket from "tickets t". The account number comes
+// from a subquery rather than a join so that FOR UPDATE locks ticket rows
+// only, never the account.
+const ticketColumns = `t.id, t.number, t.account_id,
+	(SELECT a.number FROM accounts a WHERE a.id = t.account_id) AS account_number,
+	t.contact_id, t.plan, t.priority, t.opened_at, t.target, t.clock, t.response_due, t.warn_at,
+	t.responded_at, t.responder, t.status, t.resolved_at,
+	t.call_sid, t.recording_url, t.recording_sid, t.recording_duration, t.escalated_at`
+
+// get reads one ticket, locking its row for the rest of tx when lock is set.
+func get(ctx context.Context, tx *store.Tx, number int64, lock bool) (Ticket, error) {
+	q := `SELECT ` + ticketColumns + ` FROM tickets t WHERE t.number = ?`
+	if lock {
+		q += tx.ForUpdate()
+	}
+	var t Ticket
+	err := tx.Get(ctx, &t, q, number)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Ticket{}, errcode.Errorf(errcode.NotFound, "no ticket %d", number)
+	}
+	if err != nil {
+		return Ticket{}, fmt.Errorf("read ticket %d: %w", number, err)
+	}
+	t.normalize()
+	return t, nil
+}
+
+// normalize puts every time in UTC, whatever zone the driver used.
+func (t *Ticket) normalize() {
+	t.OpenedAt, t.ResponseDue, t.WarnAt = t.OpenedAt.UTC(), t.ResponseDue.UTC(), t.WarnAt.UTC()
+	for _, p := range []**time.Time{&t.RespondedAt, &t.ResolvedAt, &t.EscalatedAt} {
+		if *p != nil {
+			u := (**p).UTC()
+			*p = &u
+		}
+	}
+}
+
+func events(ctx context.Context, tx *store.Tx, ticketID int64) ([]Event, error) {
+	var out []Event
+	err := tx.Select(ctx, &out, `SELECT id, ticket_id, kind, at, detail FROM ticket_events WHERE ticket_id = ? ORDER BY id`, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("read events of ticket id %d: %w", ticketID, err)
+	}
+	for i := range out {
+		out[i].At = out[i].At.UTC()
+	}
+	return out, nil
+}
+
+// addEvent records an event and returns its id; ok is false when the
+// database refused it as a second warning or breach of the ticket (the
+// partial unique index ticket_events_once decides, so racing watchers cannot
+// both win).
+func addEvent(ctx context.Context, tx *store.Tx, ticketID int64, kind EventKind, at time.Time, detail string) (id int64, ok bool, err error) {
+	err = tx.Get(ctx, &id, `INSERT INTO ticket_events (ticket_id, kind, at, detail) VALUES (?, ?, ?, ?)
+		ON CONFLICT DO NOTHING RETURNING id`, ticketID, kind, at, detail)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("record %s event of ticket id %d: %w", kind, ticketID, err)
+	}
+	return id, true, nil
+}
