@@ -226,21 +226,24 @@ const (
 )
 
 // SenderFromEnv picks the sender from the environment (getenv is
-// os.Getenv in production): a TwilioSender when credentials are set
-// (TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY and
-// TWILIO_API_SECRET; plus TWILIO_FROM_NUMBER or
-// TWILIO_MESSAGING_SERVICE_SID), a LogSender writing to log when none of
-// the TWILIO_* variables is set. It also returns a sentence for the start
-// line saying where SMS go (never a secret). A partial or malformed
-// configuration is an errcode.Invalid error naming the variable to fix,
-// so a typo never silently turns SMS into log lines.
+// os.Getenv in production). SMS go to Twilio when TWILIO_ACCOUNT_SID is set
+// with a credential (TWILIO_API_KEY and TWILIO_API_SECRET, else
+// TWILIO_AUTH_TOKEN) and a sender (TWILIO_FROM_NUMBER and/or
+// TWILIO_MESSAGING_SERVICE_SID). When none of those SMS variables is set
+// they go to a LogSender writing to log; TWILIO_AUTH_TOKEN alone does not
+// count, because the phone line needs it to verify webhooks whether or not
+// SMS are wanted. SenderFromEnv also returns a sentence for serve's start
+// line saying where SMS go (never a secret). A partial or malformed SMS
+// configuration is an errcode.Invalid error naming the variable to fix, so
+// a typo never silently turns SMS into log lines.
 func SenderFromEnv(getenv func(string) string, log *slog.Logger) (Sender, string, error) {
 	cfg, ok, err := configFromEnv(getenv)
 	if err != nil {
 		return nil, "", err
 	}
 	if !ok {
-		return &LogSender{Log: log}, fmt.Sprintf("SMS go to the log, not to Twilio: no Twilio credentials (set %s and %s to send)", EnvAccountSid, EnvAuthToken), nil
+		return &LogSender{Log: log}, fmt.Sprintf("SMS go to the log, not to Twilio: no Twilio SMS credentials (set %s, %s and %s to send)",
+			EnvAccountSid, EnvAuthToken, EnvFromNumber), nil
 	}
 	s, err := NewTwilioSender(cfg)
 	if err != nil {
@@ -261,44 +264,45 @@ func SenderFromEnv(getenv func(string) string, log *slog.Logger) (Sender, string
 }
 
 // configFromEnv reads and checks the TWILIO_* variables; ok is false when
-// none is set.
+// no SMS variable is set (TWILIO_AUTH_TOKEN alone is the phone line's).
 func configFromEnv(getenv func(string) string) (cfg TwilioConfig, ok bool, err error) {
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	sid, token := get(EnvAccountSid), get(EnvAuthToken)
 	key, secret := get(EnvAPIKey), get(EnvAPISecret)
 	from, service := get(EnvFromNumber), get(EnvMessagingServiceSid)
-	if sid == "" && token == "" && key == "" && secret == "" && from == "" && service == "" {
+	if sid == "" && key == "" && secret == "" && from == "" && service == "" {
 		return TwilioConfig{}, false, nil
 	}
 	bad := func(format string, args ...any) (TwilioConfig, bool, error) {
 		return TwilioConfig{}, false, errcode.Errorf(errcode.Invalid, format, args...)
 	}
+	notAlnum := "%s must contain only letters and digits (check for quotes or stray characters)"
 	switch {
 	case sid == "":
-		set := firstSet(get, EnvAuthToken, EnvAPIKey, EnvAPISecret, EnvFromNumber, EnvMessagingServiceSid)
-		return bad("%s is set but %s is not: set it to the account SID (AC...), or unset the TWILIO_* variables to log SMS instead", set, EnvAccountSid)
+		set := firstSet(get, EnvAPIKey, EnvAPISecret, EnvFromNumber, EnvMessagingServiceSid)
+		return bad("%s is set but %s is not: set it to the account SID (AC...) to send SMS, or unset %s to log SMS instead", set, EnvAccountSid, set)
 	case !accountSidRE.MatchString(sid):
 		return bad("%s must be AC followed by 32 hex digits (it is %d characters long)", EnvAccountSid, len(sid))
-	case token != "" && (key != "" || secret != ""):
-		return bad("set either %s or %s and %s, not both", EnvAuthToken, EnvAPIKey, EnvAPISecret)
-	case token == "" && key == "" && secret == "":
-		return bad("%s is set but no credential is: set %s, or %s and %s", EnvAccountSid, EnvAuthToken, EnvAPIKey, EnvAPISecret)
 	case key != "" && secret == "":
 		return bad("%s is set but %s is not", EnvAPIKey, EnvAPISecret)
 	case secret != "" && key == "":
 		return bad("%s is set but %s is not", EnvAPISecret, EnvAPIKey)
+	case key == "" && token == "":
+		return bad("%s is set but no credential is: set %s, or %s and %s", EnvAccountSid, EnvAuthToken, EnvAPIKey, EnvAPISecret)
 	}
+	// An API key, when given, signs the REST calls; the auth token then
+	// only verifies webhooks.
 	user, pass := sid, token
-	if token == "" {
+	if key != "" {
 		user, pass = key, secret
 		if !alnumRE.MatchString(key) {
-			return bad("%s must contain only letters and digits (check for quotes or stray characters)", EnvAPIKey)
+			return bad(notAlnum, EnvAPIKey)
 		}
 		if !alnumRE.MatchString(secret) {
-			return bad("%s must contain only letters and digits (check for quotes or stray characters)", EnvAPISecret)
+			return bad(notAlnum, EnvAPISecret)
 		}
 	} else if !alnumRE.MatchString(token) {
-		return bad("%s must contain only letters and digits (check for quotes or stray characters)", EnvAuthToken)
+		return bad(notAlnum, EnvAuthToken)
 	}
 	switch {
 	case from == "" && service == "":

@@ -109,7 +109,27 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+func TestServeRefusesWithoutTwilioSettings(t *testing.T) {
+	t.Setenv("TWILIO_AUTH_TOKEN", "")
+	t.Setenv("SUPPORTLINE_PUBLIC_URL", "")
+	c := newCLI(t)
+	code, _, errs := c.run("serve", "--addr", "127.0.0.1:0")
+	if code == 0 || !strings.Contains(errs, "set TWILIO_AUTH_TOKEN") {
+		t.Fatalf("serve without a token: %d %q", code, errs)
+	}
+	t.Setenv("TWILIO_AUTH_TOKEN", "secret-token")
+	code, _, errs = c.run("serve", "--addr", "127.0.0.1:0")
+	if code == 0 || !strings.Contains(errs, "set SUPPORTLINE_PUBLIC_URL") {
+		t.Fatalf("serve without a public URL: %d %q", code, errs)
+	}
+	if strings.Contains(errs, "secret-token") {
+		t.Fatal("the error shows the token")
+	}
+}
+
 func TestServeStartsReadyAndStops(t *testing.T) {
+	t.Setenv("TWILIO_AUTH_TOKEN", "test-token")
+	t.Setenv("SUPPORTLINE_PUBLIC_URL", "https://support.example.com")
 	db := filepath.Join(t.TempDir(), "serve.db")
 	ctx, stop := context.WithCancel(context.Background())
 	var out, errs syncBuffer

@@ -146,8 +146,16 @@ func unsetTwilio(t *testing.T) {
 	}
 }
 
-func TestServeWithoutTwilioLogsSMS(t *testing.T) {
+// phoneLineEnv sets what serve needs to verify webhooks (the auth token
+// alone does not enable SMS).
+func phoneLineEnv(t *testing.T) {
 	unsetTwilio(t)
+	t.Setenv("SUPPORTLINE_PUBLIC_URL", "https://support.example.com")
+	t.Setenv(notify.EnvAuthToken, "tok3nTok3nTok3nTok3nTok3nTok3n99")
+}
+
+func TestServeWithoutTwilioSMSSettingsLogsSMS(t *testing.T) {
+	phoneLineEnv(t)
 	c := newCLI(t)
 	withOutbox(t, c, func(ctx context.Context, db *store.DB) {
 		enqueueAll(t, ctx, db, notify.Message{EventKey: "ticket:100123:warning", To: "+17205550111", Body: "Ticket 100123 needs a response by 16:00Z"})
@@ -164,7 +172,7 @@ func TestServeWithoutTwilioLogsSMS(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Fatalf("serve exited %d: %s", code, errs)
 	}
-	if !strings.Contains(out.String(), "SMS go to the log, not to Twilio: no Twilio credentials") {
+	if !strings.Contains(out.String(), "SMS go to the log, not to Twilio: no Twilio SMS credentials") {
 		t.Errorf("start output does not say where SMS go: %s", out)
 	}
 	if !regexp.MustCompile(`msg="sms \(not sent: no Twilio credentials\)" component=sms to=\+17205550111 event=ticket:100123:warning body=`).MatchString(errs.String()) {
@@ -178,10 +186,9 @@ func TestServeWithoutTwilioLogsSMS(t *testing.T) {
 }
 
 func TestServeSaysSMSGoToTwilio(t *testing.T) {
-	unsetTwilio(t)
+	phoneLineEnv(t)
 	const token = "tok3nTok3nTok3nTok3nTok3nTok3n99"
 	t.Setenv(notify.EnvAccountSid, "AC0123456789abcdef0123456789abcdef")
-	t.Setenv(notify.EnvAuthToken, token)
 	t.Setenv(notify.EnvFromNumber, "+17205550100")
 	c := newCLI(t)
 	out, errs, done, stop := serveFor(t, c)
@@ -201,19 +208,18 @@ func TestServeSaysSMSGoToTwilio(t *testing.T) {
 	}
 }
 
-func TestServeRefusesPartialTwilioSettings(t *testing.T) {
-	unsetTwilio(t)
+func TestServeRefusesPartialTwilioSMSSettings(t *testing.T) {
+	phoneLineEnv(t)
 	t.Setenv(notify.EnvAccountSid, "AC0123456789abcdef0123456789abcdef")
-	t.Setenv(notify.EnvFromNumber, "+17205550100")
 	c := newCLI(t)
 	out, errs, done, stop := serveFor(t, c)
 	defer stop()
 	select {
 	case code := <-done:
-		if code != 2 || !strings.Contains(errs.String(), "TWILIO_AUTH_TOKEN") || strings.Contains(out.String(), "listening on") {
+		if code != 2 || !strings.Contains(errs.String(), "neither TWILIO_FROM_NUMBER nor TWILIO_MESSAGING_SERVICE_SID") || strings.Contains(out.String(), "listening on") {
 			t.Fatalf("serve exited %d\nstdout: %s\nstderr: %s", code, out, errs)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatalf("serve started despite a missing TWILIO_AUTH_TOKEN: %s", out)
+		t.Fatalf("serve started without TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID: %s", out)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"supportline/notify"
 	"supportline/web"
 )
 
@@ -38,7 +39,7 @@ func (a *app) serveCommand() *cobra.Command {
 				}
 				a.printDemo(d, line)
 			}
-			stopWatcher, err := startWatcher(ctx, db, log)
+			stopWatcher, err := startWatcher(ctx, db, log, notify.SLAAlerts(policy))
 			if err != nil {
 				return err
 			}

@@ -227,7 +227,7 @@ func duration(d time.Duration) string {
 // startWatcher runs the breach watcher in the background (every 15 s, or
 // SUPPORTLINE_WATCH_INTERVAL) until ctx ends or the returned stop is called;
 // stop waits for a pass in progress to end, so the database can close after.
-func startWatcher(ctx context.Context, db *store.DB, log *slog.Logger) (stop func(), err error) {
+func startWatcher(ctx context.Context, db *store.DB, log *slog.Logger, onEvent func(context.Context, *store.Tx, tickets.Event, tickets.Ticket) error) (stop func(), err error) {
 	interval := tickets.DefaultWatchInterval
 	if v := os.Getenv("SUPPORTLINE_WATCH_INTERVAL"); v != "" {
 		interval, err = time.ParseDuration(v)
@@ -237,7 +237,7 @@ func startWatcher(ctx context.Context, db *store.DB, log *slog.Logger) (stop fun
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
-	w := &tickets.Watcher{DB: db, Log: log.With("component", "sla-watcher"), Interval: interval}
+	w := &tickets.Watcher{DB: db, Log: log.With("component", "sla-watcher"), Interval: interval, OnEvent: onEvent}
 	go func() {
 		defer close(done)
 		w.Run(ctx)

@@ -147,6 +147,8 @@ func TestSLABadInput(t *testing.T) {
 // its warning and breach while the server runs, and the watcher stops before
 // the database closes.
 func TestServeRunsTheBreachWatcher(t *testing.T) {
+	t.Setenv("TWILIO_AUTH_TOKEN", "test-token")
+	t.Setenv("SUPPORTLINE_PUBLIC_URL", "https://support.example.com")
 	t.Setenv("SUPPORTLINE_WATCH_INTERVAL", "50ms")
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "watch.db")
@@ -204,6 +206,8 @@ func TestServeRunsTheBreachWatcher(t *testing.T) {
 }
 
 func TestServeRejectsABadWatchInterval(t *testing.T) {
+	t.Setenv("TWILIO_AUTH_TOKEN", "test-token")
+	t.Setenv("SUPPORTLINE_PUBLIC_URL", "https://support.example.com")
 	t.Setenv("SUPPORTLINE_WATCH_INTERVAL", "soon")
 	c := newCLI(t)
 	code, _, errs := c.run("serve", "--addr", "127.0.0.1:0")

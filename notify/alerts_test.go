@@ -1,0 +1,103 @@
+package notify_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"supportline/accounts"
+	"supportline/config"
+	"supportline/notify"
+	"supportline/oncall"
+	"supportline/store"
+	"supportline/store/storetest"
+	"supportline/tickets"
+)
+
+// With the default catalog, a premium Severity 1 ticket warns (to the
+// engineer on call in primary) at 45 minutes and breaches (to the engineer
+// on call in secondary, the oncall policy's last step) at 1 hour.
+func TestSLAAlertsTextTheRightEngineers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		policy := config.Default()
+		clock := storetest.ClockOf(db)
+		// Wednesday 2026-11-18 10:00 America/Denver.
+		clock.Set(time.Date(2026, 11, 18, 17, 0, 0, 0, time.UTC))
+		roster := &oncall.Store{DB: db}
+		for _, e := range []oncall.NewEngineer{
+			{Handle: "alice", Name: "Alice", Phone: "+15555550111"},
+			{Handle: "carol", Name: "Carol", Phone: "+15555550113"},
+		} {
+			if _, err := roster.AddEngineer(ctx, "test", e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		handoff, _ := oncall.ParseCivil("2026-01-05T09:00")
+		for name, who := range map[string]string{"primary": "alice", "secondary": "carol"} {
+			if _, err := roster.AddSchedule(ctx, "test", oncall.NewSchedule{Name: name, Timezone: "America/Denver",
+				Shift: 168 * time.Hour, Handoff: handoff, Members: []string{who}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		accts := &accounts.Service{DB: db, Policy: policy}
+		acc, err := accts.AddAccount(ctx, "test", accounts.NewAccount{Name: "Acme", Plan: "premium"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tk tickets.Ticket
+		err = db.InTx(ctx, func(tx *store.Tx) (err error) {
+			tk, err = tickets.Open(ctx, tx, policy, tickets.OpenInput{AccountID: acc.ID, Plan: "premium", Priority: 1})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := &tickets.Watcher{DB: db, OnEvent: notify.SLAAlerts(policy)}
+		outbox := func() []notify.Delivery {
+			ds, err := notify.List(ctx, db, notify.Filter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ds
+		}
+		clock.Advance(44 * time.Minute)
+		if _, err := w.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := outbox(); len(got) != 0 {
+			t.Fatalf("before the warning point: %d SMS", len(got))
+		}
+		clock.Advance(time.Minute)
+		if _, err := w.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got := outbox()
+		if len(got) != 1 || got[0].To != "+15555550111" || !strings.Contains(got[0].Body, "SLA warning") ||
+			!strings.Contains(got[0].Body, acc.Number) {
+			t.Fatalf("warning SMS = %+v, want one to alice naming the account", got)
+		}
+		clock.Advance(15 * time.Minute)
+		if _, err := w.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got = outbox()
+		if len(got) != 2 {
+			t.Fatalf("after the due time: %d SMS, want 2 (warning, breach once)", len(got))
+		}
+		var breach notify.Delivery
+		for _, d := range got {
+			if strings.Contains(d.Body, "BREACH") {
+				breach = d
+			}
+		}
+		if breach.To != "+15555550113" || !strings.Contains(breach.Body, strconv.FormatInt(tk.Number, 10)) {
+			t.Fatalf("breach SMS = %+v, want one to carol (last step)", breach)
+		}
+	})
+}
