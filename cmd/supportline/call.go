@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"supportline/errcode"
+	"supportline/oncall"
 	"supportline/phone"
 	"supportline/twiliosim"
 )
@@ -66,6 +67,12 @@ func (a *app) placeCall(ctx context.Context, o callOptions, interactive bool, st
 	token := o.token
 	if token == "" {
 		token = os.Getenv("TWILIO_AUTH_TOKEN")
+	}
+	if token == "" {
+		// The development token of `serve --demo`: calling a demo server
+		// needs no setup.
+		token = demoToken
+		fmt.Fprintln(a.stderr, "using the demo auth token (set TWILIO_AUTH_TOKEN or --token for a real server)")
 	}
 	if token == "" {
 		return usageError{"no auth token: set TWILIO_AUTH_TOKEN or pass --token (the token the server validates signatures with)"}
@@ -185,13 +192,21 @@ func (a *app) parseEngineerKeys(ctx context.Context, spec string) (map[string]st
 }
 
 // resolveEngineer maps an engineer's handle (alice) to the number the phone
-// line dials for them.
-//
-// HOOK: the engineers table does not exist yet, so no handle resolves and
-// --engineer-keys takes numbers only. When on-call engineers are stored,
-// look the handle up here (a.openDB) so that `--engineer-keys alice=1` works.
+// line dials for them, from the engineers table of --db (the server's
+// database when both run on one machine).
 func (a *app) resolveEngineer(ctx context.Context, handle string) (number string, ok bool, err error) {
-	return "", false, nil
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	e, err := (&oncall.Store{DB: db}).Engineer(ctx, handle)
+	if errcode.Is(err, errcode.NotFound) || errcode.Is(err, errcode.Invalid) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return e.Phone, true, nil
 }
 
 // isTerminal reports whether r is an interactive terminal.
