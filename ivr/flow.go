@@ -57,7 +57,7 @@ func (s *Server) incoming(c echo.Context) error {
 	}
 	s.Log.Info("call started", "call_sid", p.CallSid, "step", call.Step, "via_caller_id", call.ViaCallerID)
 	var sp speech
-	if call.Seq == 0 {
+	if call.Seq == 0 && c.QueryParam("r") == "" { // not again after "one moment please"
 		sp.say(s.words("greeting", "line", s.Policy.Line.Name))
 	}
 	s.render(&sp, &call)

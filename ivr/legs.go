@@ -3,6 +3,7 @@ package ivr
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -223,10 +224,15 @@ func (s *Server) textOnCall(ctx context.Context, tx *store.Tx, call *Call, t tic
 
 // recordingStatus is Twilio's recording status callback: it brings the
 // recording's SID; attaching is idempotent with the Record action.
+//
+// Twilio's recording status callback carries no From or To, only the
+// CallSid, so only that is checked. It may arrive before the Record action
+// (or instead of it, when the action failed): whichever attaches the
+// recording first queues the SMS.
 func (s *Server) recordingStatus(c echo.Context) error {
-	p, err := readParams(c)
-	if err != nil {
-		return err
+	sid := c.FormValue("CallSid")
+	if !callSidRE.MatchString(sid) {
+		return echo.NewHTTPError(http.StatusBadRequest, "CallSid must be CA followed by 32 hex digits")
 	}
 	ctx, cancel := s.deadline(c)
 	defer cancel()
@@ -235,16 +241,23 @@ func (s *Server) recordingStatus(c echo.Context) error {
 	if c.FormValue("RecordingStatus") != "completed" || recURL == "" || dur <= 0 {
 		return send(c, nil)
 	}
-	err = s.tx(ctx, "recording-status", func(tx *store.Tx) error {
-		call, err := loadCall(ctx, tx, p.CallSid)
+	err := s.tx(ctx, "recording-status", func(tx *store.Tx) error {
+		call, err := loadCall(ctx, tx, sid)
 		if err != nil || call.TicketID == nil {
 			return err
 		}
-		_, err = tickets.AttachRecording(ctx, tx, *call.TicketID, recURL, c.FormValue("RecordingSid"), dur)
-		return err
+		first, err := tickets.AttachRecording(ctx, tx, *call.TicketID, recURL, c.FormValue("RecordingSid"), dur)
+		if err != nil || !first {
+			return err
+		}
+		t, err := tickets.ByID(ctx, tx, *call.TicketID)
+		if err != nil {
+			return err
+		}
+		return s.textOnCall(ctx, tx, &call, t, recURL)
 	})
 	if err != nil {
-		s.Log.Error("recording status", "call_sid", p.CallSid, "err", err)
+		s.Log.Error("recording status", "call_sid", sid, "err", err)
 		return echo.NewHTTPError(500, "could not record the recording")
 	}
 	return send(c, nil)

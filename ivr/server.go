@@ -167,13 +167,39 @@ func (s *Server) trouble(c echo.Context, p params, err error) error {
 		s.emergency(&sp, 0)
 		return send(c, sp)
 	}
-	q := url.Values{"r": {strconv.Itoa(tries + 1)}}
+	sp.say(s.words("one_moment"))
+	sp.pause(1)
+	sp.redirect(s.retryURL(c, tries+1))
+	return send(c, sp)
+}
+
+// retryURL is where the redirect after a transient failure goes (r = tries
+// so far). A Gather's digits cannot travel in a URL (they may be a PIN), so
+// a menu step is re-prompted. The first webhook is requested again: its
+// call row may not exist yet, and inserting it is idempotent. The Record
+// action is requested again with the recording's details in the query (a
+// Redirect posts only the call parameters), so the message is not lost.
+func (s *Server) retryURL(c echo.Context, tries int) string {
+	q := url.Values{"r": {strconv.Itoa(tries)}}
+	switch c.Path() {
+	case "/twilio/voice":
+		return s.url("", q)
+	case "/twilio/voice/recording":
+		for _, k := range []string{"c", "empty"} {
+			if v := c.QueryParam(k); v != "" {
+				q.Set(k, v)
+			}
+		}
+		for _, k := range []string{"RecordingUrl", "RecordingSid", "RecordingDuration"} {
+			if v := c.FormValue(k); v != "" {
+				q.Set(k, v)
+			}
+		}
+		return s.url("/recording", q)
+	}
 	if st := c.QueryParam("s"); st != "" {
 		q.Set("s", st)
 		q.Set("q", c.QueryParam("q"))
 	}
-	sp.say(s.words("one_moment"))
-	sp.pause(1)
-	sp.redirect(s.url("/prompt", q))
-	return send(c, sp)
+	return s.url("/prompt", q)
 }

@@ -183,7 +183,4 @@ func (s *Server) confirm(c echo.Context, p params, call Call) error {
 	return s.miss(c, p, call, s.words("invalid_key"))
 }
 
-
-
 func notFoundErr(err error) bool { return errcode.Is(err, errcode.NotFound) }
-

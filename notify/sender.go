@@ -41,6 +41,7 @@ type SendError struct {
 	Err error
 }
 
+// Error says what the provider answered, or that it could not be reached.
 func (e *SendError) Error() string {
 	switch {
 	case e.Status != 0 && e.Code != 0:

@@ -1,0 +1,804 @@
+package ivr
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"supportline/audit"
+	"supportline/config"
+	"supportline/store"
+	"supportline/store/storetest"
+	"supportline/tickets"
+	"supportline/twiliosim"
+)
+
+func eventKinds(t tickets.Ticket) []string {
+	var out []string
+	for _, e := range t.Events {
+		out = append(out, string(e.Kind)+":"+e.Detail)
+	}
+	return out
+}
+
+// hasEvent reports whether t has an event of kind whose detail contains s.
+func hasEvent(t tickets.Ticket, kind tickets.EventKind, s string) bool {
+	for _, e := range t.Events {
+		if e.Kind == kind && strings.Contains(e.Detail, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Wednesday 2026-11-18 10:00 America/Denver: a verified premium contact
+// (caller ID match) reports a Severity 1, confirms it, and alice, on call
+// in primary, accepts the whisper.
+func TestSeverity1EngineerAccepts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		c := h.call(premiumPhone, h.pin+"#", "1", "1")
+		c.EngineerKeys[alicePhone] = "1"
+		res := h.run(c)
+
+		tk := h.ticketOf(res.CallSid)
+		frozen := wednesdayMorning.UTC()
+		if tk.Responder != "alice" || tk.RespondedAt == nil || !tk.RespondedAt.Equal(frozen) {
+			t.Errorf("ticket responder %q at %v, want alice at %v", tk.Responder, tk.RespondedAt, frozen)
+		}
+		if tk.Priority != 1 || tk.Plan != "premium" || tk.AccountNumber != h.premium.Number {
+			t.Errorf("ticket %+v", tk)
+		}
+		if !tk.OpenedAt.Equal(frozen) || !tk.ResponseDue.Equal(frozen.Add(time.Hour)) {
+			t.Errorf("opened %v due %v, want %v and an hour later", tk.OpenedAt, tk.ResponseDue, frozen)
+		}
+		var kinds []tickets.EventKind
+		for _, e := range tk.Events {
+			kinds = append(kinds, e.Kind)
+		}
+		want := []tickets.EventKind{tickets.EventOpened, tickets.EventRouted, tickets.EventWhisper, tickets.EventResponded}
+		if !reflect.DeepEqual(kinds, want) {
+			t.Errorf("events %v, want %v", eventKinds(tk), want)
+		}
+		if !hasEvent(tk, tickets.EventWhisper, "alice accepted") || !hasEvent(tk, tickets.EventRouted, "dial alice") {
+			t.Errorf("events %v", eventKinds(tk))
+		}
+
+		call := h.loadCall(res.CallSid)
+		if call.Outcome != OutcomeConnected || call.Status != "completed" || call.TicketID == nil || *call.TicketID != tk.ID {
+			t.Errorf("call row %+v", call)
+		}
+		if len(res.Dials) != 1 || res.Dials[0].Number != alicePhone || !res.Dials[0].Bridged {
+			t.Errorf("dials %+v", res.Dials)
+		}
+		heardAll(t, res, alicePhone, "Severity 1 call from Acme Rockets, Pat Premium, ticket "+spoken(tk.Number)+". Press 1 to accept.",
+			"Connecting you now.")
+		heardAll(t, res, twiliosim.CallerLeg, "Thank you for calling Example Support.",
+			"Please enter your PIN, followed by the pound key.",
+			"You chose Severity 1, Critical.",
+			"Your ticket number is "+spoken(tk.Number)+".",
+			"Connecting you to an engineer now.")
+		heardNone(t, res, twiliosim.CallerLeg, "support ID") // caller ID matched: straight to the PIN
+		if tk.Number < 100000 {
+			t.Errorf("ticket number %d has fewer than 6 digits", tk.Number)
+		}
+		if n := h.count("outbox", ""); n != 0 {
+			t.Errorf("%d SMS queued for an accepted call", n)
+		}
+		h.assertNoSecretsInCalls()
+	})
+}
+
+// Wednesday 2026-11-18 10:00 America/Denver: Severity 1, alice (primary)
+// declines, carol (secondary) answers and says nothing: voicemail on the
+// ticket and an SMS to alice, on call for the ticket's route.
+func TestNobodyAcceptsVoicemail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		c := h.call(premiumPhone, h.pin+"#", "1", "1", "The database cluster is down#")
+		c.EngineerKeys[alicePhone] = "2"
+		c.EngineerKeys[carolPhone] = ""
+		res := h.run(c)
+
+		if len(res.Dials) != 2 || res.Dials[0].Number != alicePhone || res.Dials[1].Number != carolPhone ||
+			res.Dials[0].Bridged || res.Dials[1].Bridged {
+			t.Fatalf("dials %+v\n%s", res.Dials, res)
+		}
+		if len(res.Recordings) != 1 {
+			t.Fatalf("recordings %+v\n%s", res.Recordings, res)
+		}
+		rec := res.Recordings[0]
+		tk := h.ticketOf(res.CallSid)
+		if tk.RecordingURL != rec.URL || tk.RecordingSid != rec.Sid || tk.RecordingDuration == nil ||
+			*tk.RecordingDuration != int(rec.Duration/time.Second) {
+			t.Errorf("ticket recording %q %q %v, want %+v", tk.RecordingURL, tk.RecordingSid, tk.RecordingDuration, rec)
+		}
+		if tk.RespondedAt != nil || tk.Status != tickets.StatusOpen {
+			t.Errorf("ticket responded %v status %s", tk.RespondedAt, tk.Status)
+		}
+		if !hasEvent(tk, tickets.EventWhisper, "alice declined") || !hasEvent(tk, tickets.EventVoicemail, rec.URL) {
+			t.Errorf("events %v", eventKinds(tk))
+		}
+		heardAll(t, res, twiliosim.CallerLeg, "No engineer could take your call right now.",
+			"Thank you. Your message is on ticket "+spoken(tk.Number)+". An engineer will respond within 1 hour.")
+		heardAll(t, res, carolPhone, "Call not accepted. Goodbye.")
+
+		sms := h.outbox()
+		if len(sms) != 1 {
+			t.Fatalf("outbox %+v", sms)
+		}
+		m := sms[0]
+		if m.To != alicePhone {
+			t.Errorf("SMS to %s, want alice %s", m.To, alicePhone)
+		}
+		for _, s := range []string{"ticket " + itoa(tk.Number), "Acme Rockets", "Severity 1", rec.URL} {
+			if !strings.Contains(m.Body, s) {
+				t.Errorf("SMS body %q lacks %q", m.Body, s)
+			}
+		}
+		if call := h.loadCall(res.CallSid); call.Outcome != OutcomeVoicemail || call.Status != "completed" {
+			t.Errorf("call outcome %q status %q", call.Outcome, call.Status)
+		}
+		h.assertNoSecretsInCalls()
+	})
+}
+
+// Saturday 2026-11-21 23:00 America/Denver: Severity 2 is live only in
+// business hours, so the call goes to voicemail without ringing anyone.
+func TestSeverity2SaturdayNightVoicemail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		h.clock.Set(saturdayNight)
+		c := h.call(premiumPhone, h.pin+"#", "2", "Printing is slow#")
+		c.EngineerKeys = map[string]string{alicePhone: "1", carolPhone: "1"}
+		res := h.run(c)
+		for _, r := range res.Transcript {
+			if r.Kind == twiliosim.KindDial {
+				t.Errorf("dialled %s on a Saturday night Severity 2", r.Text)
+			}
+		}
+		tk := h.ticketOf(res.CallSid)
+		if tk.Priority != 2 || tk.RecordingURL == "" || !tk.OpenedAt.Equal(saturdayNight.UTC()) {
+			t.Errorf("ticket %+v", tk)
+		}
+		heardAll(t, res, twiliosim.CallerLeg, "Your ticket number is "+spoken(tk.Number)+".",
+			"Live support for this Severity is available during business hours.",
+			"Your message is on ticket "+spoken(tk.Number))
+		if call := h.loadCall(res.CallSid); call.Outcome != OutcomeVoicemail {
+			t.Errorf("call outcome %q", call.Outcome)
+		}
+	})
+}
+
+// A standard-plan contact verifies, then hears the plan's message: no
+// ticket, outcome refused.
+func TestStandardPlanRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		res := h.run(h.call(standardPhone, h.stdPIN+"#", "1"))
+		plan, _ := h.policy.Plan("standard")
+		heardAll(t, res, twiliosim.CallerLeg, plan.Message+" Goodbye.")
+		heardNone(t, res, twiliosim.CallerLeg, "Please choose the Severity", "ticket number")
+		if n := h.count("tickets", ""); n != 0 {
+			t.Errorf("%d tickets for a standard-plan call", n)
+		}
+		if call := h.loadCall(res.CallSid); call.Outcome != OutcomeRefused || call.Status != "completed" {
+			t.Errorf("call outcome %q status %q", call.Outcome, call.Status)
+		}
+	})
+}
+
+// wrongPIN is a PIN that is not pin.
+func wrongPIN(pin string) string {
+	w := []byte(pin)
+	for i := range w {
+		w[i] = '0' + (w[i]-'0'+5)%10
+	}
+	return string(w)
+}
+
+// auditCount counts pin.verify events of the contact with result.
+func (h *harness) auditCount(contactID int64, result string) int {
+	return h.count("audit_events", "action = 'pin.verify' AND contact_id = ? AND result = ?", contactID, result)
+}
+
+// Three wrong PINs (caller ID match): goodbye, three failures counted.
+func TestWrongPINThreeTimes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		bad := wrongPIN(h.pin)
+		h.secret(bad)
+		res := h.run(h.call(premiumPhone, bad+"#", bad+"#", bad+"#", h.pin+"#"))
+		heardAll(t, res, twiliosim.CallerLeg, "That support ID and PIN did not match.",
+			"We could not verify your identity. Please email support at example dot com for help. Goodbye.")
+		if got := res.Transcript.Pressed(twiliosim.CallerLeg); len(got) != 3 {
+			t.Errorf("caller was asked %d times, want 3: %v", len(got), got)
+		}
+		if st := h.pinStatus(h.contact.SupportID); st.Failures != 3 || st.State != "active" {
+			t.Errorf("PIN status %+v, want 3 failures, active", st)
+		}
+		if n := h.auditCount(h.contact.ID, "wrong"); n != 3 {
+			t.Errorf("%d wrong verifications audited, want 3", n)
+		}
+		if call := h.loadCall(res.CallSid); call.Outcome != OutcomeUnverified || call.PINAttempts != 3 {
+			t.Errorf("call outcome %q attempts %d", call.Outcome, call.PINAttempts)
+		}
+		if n := h.count("tickets", ""); n != 0 {
+			t.Errorf("%d tickets", n)
+		}
+		h.assertNoSecretsInCalls()
+	})
+}
+
+// Five failures over two calls lock the contact (max_failures 5); the right
+// PIN is then refused with the locked words, in that call and the next.
+func TestLockoutAcrossCalls(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		if h.policy.Pins.MaxFailures != 5 {
+			t.Fatalf("default max_failures is %d, the test assumes 5", h.policy.Pins.MaxFailures)
+		}
+		bad := wrongPIN(h.pin)
+		h.secret(bad)
+		h.run(h.call(premiumPhone, bad+"#", bad+"#", bad+"#"))
+		h.clock.Advance(time.Minute)
+		res := h.run(h.call(premiumPhone, bad+"#", bad+"#", h.pin+"#"))
+		locked := "For your security, this support ID is temporarily locked. Please email support at example dot com for help. Goodbye."
+		heardAll(t, res, twiliosim.CallerLeg, locked)
+		heardNone(t, res, twiliosim.CallerLeg, "Please choose the Severity")
+		if call := h.loadCall(res.CallSid); call.Outcome != OutcomeLocked {
+			t.Errorf("second call outcome %q", call.Outcome)
+		}
+		st := h.pinStatus(h.contact.SupportID)
+		if st.State != "locked" || st.Failures != 5 {
+			t.Errorf("PIN status %+v, want locked after 5 failures", st)
+		}
+
+		h.clock.Advance(time.Minute)
+		res = h.run(h.call(strangerPhone, h.contact.SupportID+"#", h.pin+"#"))
+		heardAll(t, res, twiliosim.CallerLeg, locked)
+		if n := h.auditCount(h.contact.ID, "ok"); n != 0 {
+			t.Errorf("%d successful verifications of a locked contact", n)
+		}
+		if n := h.count("tickets", ""); n != 0 {
+			t.Errorf("%d tickets", n)
+		}
+	})
+}
+
+// An unknown support ID hears exactly what a wrong PIN hears.
+func TestUnknownSupportIDSoundsLikeWrongPIN(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		bad := wrongPIN(h.pin)
+		h.secret(bad)
+		unknown := "99999999"
+		if h.contact.SupportID == unknown || h.stdContact.SupportID == unknown {
+			unknown = "88888888"
+		}
+		wrong := h.run(h.call(strangerPhone, h.contact.SupportID+"#", bad+"#", h.contact.SupportID+"#", bad+"#",
+			h.contact.SupportID+"#", bad+"#"))
+		nobody := h.run(h.call("+15555550998", unknown+"#", bad+"#", unknown+"#", bad+"#", unknown+"#", bad+"#"))
+		a, b := wrong.Transcript.Heard(twiliosim.CallerLeg), nobody.Transcript.Heard(twiliosim.CallerLeg)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("a wrong PIN and an unknown support ID sound different:\nwrong PIN:\n%s\nunknown ID:\n%s",
+				strings.Join(a, "\n"), strings.Join(b, "\n"))
+		}
+		heardAll(t, wrong, twiliosim.CallerLeg, "Please enter your eight digit support ID", "That support ID and PIN did not match.",
+			"We could not verify your identity.")
+		if ca, cb := h.loadCall(wrong.CallSid), h.loadCall(nobody.CallSid); ca.Outcome != cb.Outcome || ca.Outcome != OutcomeUnverified {
+			t.Errorf("outcomes %q and %q", ca.Outcome, cb.Outcome)
+		}
+	})
+}
+
+// Caller ID matching one contact skips the support ID; an unknown number
+// is asked for it, and then reaches the same menu.
+func TestCallerIDSkipsSupportID(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		askID := "Please enter your eight digit support ID, followed by the pound key."
+		known := h.run(h.call(premiumPhone, h.pin+"#", twiliosim.HangUp))
+		if got := known.Transcript.Heard(twiliosim.CallerLeg); len(got) < 2 || got[1] != "Please enter your PIN, followed by the pound key." {
+			t.Errorf("known number heard %q", got)
+		}
+		heardNone(t, known, twiliosim.CallerLeg, askID)
+		heardAll(t, known, twiliosim.CallerLeg, "Please choose the Severity of your issue.")
+		if c := h.loadCall(known.CallSid); !c.ViaCallerID || c.SupportID != h.contact.SupportID {
+			t.Errorf("call %+v", c)
+		}
+
+		stranger := h.run(h.call(strangerPhone, h.contact.SupportID+"#", h.pin+"#", twiliosim.HangUp))
+		if got := stranger.Transcript.Heard(twiliosim.CallerLeg); len(got) < 2 || got[1] != askID {
+			t.Errorf("unknown number heard %q", got)
+		}
+		heardAll(t, stranger, twiliosim.CallerLeg, "Please enter your PIN", "Please choose the Severity of your issue.")
+		if c := h.loadCall(stranger.CallSid); c.ViaCallerID {
+			t.Errorf("stranger's call marked via caller ID")
+		}
+	})
+}
+
+// Requests without a valid signature get 403 and change nothing.
+func TestBadSignatureChangesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		// A call in progress, hung up at the priority menu, whose state a
+		// forged request could try to move.
+		res := h.run(h.call(premiumPhone, h.pin+"#", twiliosim.HangUp))
+		call := h.loadCall(res.CallSid)
+		before := h.rowCounts()
+
+		sid := twiliosim.NewCallSid()
+		cases := []struct {
+			name, path string
+			form       url.Values
+			sign       func(*http.Request)
+		}{
+			{"missing signature on a new call", "/twilio/voice", callerForm(sid, premiumPhone),
+				func(r *http.Request) { r.Header.Del(twiliosim.SignatureHeader) }},
+			{"wrong token on a new call", "/twilio/voice", callerForm(sid, premiumPhone),
+				func(r *http.Request) {
+					r.Header.Set(twiliosim.SignatureHeader, twiliosim.Sign("wrong-token", h.srv.PublicURL+"/twilio/voice", callerForm(sid, premiumPhone)))
+				}},
+			{"signed for another URL", h.srv.stepURL("/step", &call)[len(h.srv.PublicURL):], callerForm(res.CallSid, premiumPhone, "Digits", "2"),
+				func(r *http.Request) {
+					r.Header.Set(twiliosim.SignatureHeader, twiliosim.Sign(testToken, h.srv.PublicURL+"/twilio/voice", callerForm(res.CallSid, premiumPhone, "Digits", "2")))
+				}},
+			{"form changed after signing", h.srv.stepURL("/step", &call)[len(h.srv.PublicURL):], callerForm(res.CallSid, premiumPhone, "Digits", "2"),
+				func(r *http.Request) {
+					r.Header.Set(twiliosim.SignatureHeader, twiliosim.Sign(testToken, h.srv.PublicURL+r.URL.RequestURI(), callerForm(res.CallSid, premiumPhone, "Digits", "1")))
+				}},
+			{"missing signature on the status callback", "/twilio/voice/status", callerForm(res.CallSid, premiumPhone, "CallStatus", "failed"),
+				func(r *http.Request) { r.Header.Del(twiliosim.SignatureHeader) }},
+			{"missing signature on the fallback", "/twilio/voice/fallback", callerForm(sid, premiumPhone),
+				func(r *http.Request) { r.Header.Del(twiliosim.SignatureHeader) }},
+		}
+		for _, tc := range cases {
+			req, err := twiliosim.NewRequest(context.Background(), h.ts.URL+tc.path, h.srv.PublicURL+tc.path, tc.form, testToken)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.sign(req)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%s: status %d, want 403", tc.name, resp.StatusCode)
+			}
+		}
+		if after := h.rowCounts(); !reflect.DeepEqual(before, after) {
+			t.Errorf("rows changed: before %v, after %v", before, after)
+		}
+		if again := h.loadCall(res.CallSid); !reflect.DeepEqual(call, again) {
+			t.Errorf("call row changed:\n%+v\n%+v", call, again)
+		}
+		if n := strings.Count(h.logs.String(), "twilio signature rejected"); n != len(cases) {
+			t.Errorf("%d rejections logged, want %d", n, len(cases))
+		}
+	})
+}
+
+// Malformed call parameters are a 400 and change nothing.
+func TestInvalidParameters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		before := h.rowCounts()
+		sid := twiliosim.NewCallSid()
+		for _, tc := range []struct {
+			name string
+			path string
+			form url.Values
+		}{
+			{"short CallSid", "/twilio/voice", callerForm("CA123", premiumPhone)},
+			{"uppercase hex CallSid", "/twilio/voice", callerForm("CA"+strings.ToUpper(sid[2:]), premiumPhone)},
+			{"no CallSid", "/twilio/voice", callerForm("", premiumPhone)},
+			{"From not E.164", "/twilio/voice", callerForm(sid, "5555550100")},
+			{"From with SQL", "/twilio/voice", callerForm(sid, "+1'; DROP TABLE calls;--")},
+			{"To not E.164", "/twilio/voice", callerForm(sid, premiumPhone, "To", "support")},
+			{"Digits not keys", "/twilio/voice/step?s=pin&q=0", callerForm(sid, premiumPhone, "Digits", "12ab")},
+			{"bad CallSid on the status callback", "/twilio/voice/status", callerForm("CA"+strings.Repeat("z", 32), premiumPhone, "CallStatus", "completed")},
+		} {
+			status, _, body := h.post(tc.path, tc.form, testToken)
+			if status != http.StatusBadRequest {
+				t.Errorf("%s: status %d, want 400: %s", tc.name, status, body)
+			}
+		}
+		if after := h.rowCounts(); !reflect.DeepEqual(before, after) {
+			t.Errorf("rows changed: before %v, after %v", before, after)
+		}
+		// Withheld numbers are valid callers: asked for the support ID.
+		res := h.run(h.call("anonymous", twiliosim.HangUp))
+		heardAll(t, res, twiliosim.CallerLeg, "Please enter your eight digit support ID")
+	})
+}
+
+// findRequest returns the first caller request whose URL contains part.
+func findRequest(t testing.TB, res *twiliosim.Result, kind, part string) twiliosim.Request {
+	t.Helper()
+	for _, r := range res.Requests {
+		if r.Leg == twiliosim.CallerLeg && r.Kind == kind && strings.Contains(r.URL, part) {
+			return r
+		}
+	}
+	t.Fatalf("no %s request to %s in:\n%s", kind, part, res)
+	return twiliosim.Request{}
+}
+
+// A Gather webhook sent again (Twilio retrying, or an attacker replaying a
+// captured request) has no second effect: no second PIN attempt, no second
+// ticket, and the answer is valid TwiML for the call's current step.
+func TestReplayedGather(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		h.clock.Set(saturdayNight)
+		bad := wrongPIN(h.pin)
+		h.secret(bad)
+		res := h.run(h.call(strangerPhone, h.contact.SupportID+"#", bad+"#", h.contact.SupportID+"#", h.pin+"#", "2", "Help#"))
+		tk := h.ticketOf(res.CallSid)
+		verifies := h.count("audit_events", "action = 'pin.verify'")
+		failures := h.count("pin_failures", "")
+		before := h.rowCounts()
+		call := h.loadCall(res.CallSid)
+
+		var pinReqs []twiliosim.Request
+		for _, r := range res.Requests {
+			if r.Kind == "gather" && strings.Contains(r.URL, "s=pin") {
+				pinReqs = append(pinReqs, r)
+			}
+		}
+		if len(pinReqs) != 2 {
+			t.Fatalf("PIN requests %+v", pinReqs)
+		}
+		replays := append(pinReqs, findRequest(t, res, "gather", "s=priority"))
+		for _, r := range replays {
+			for range 2 {
+				status, ct, body := h.post(r.URL, r.Form, testToken)
+				assertTwiML(t, status, ct, body)
+				if !strings.Contains(body, "<Hangup") {
+					t.Errorf("replay of %s on a finished call: %s", r.URL, body)
+				}
+			}
+		}
+		if n := h.count("audit_events", "action = 'pin.verify'"); n != verifies {
+			t.Errorf("PIN verifications %d after replays, want %d", n, verifies)
+		}
+		if n := h.count("pin_failures", ""); n != failures {
+			t.Errorf("calling-number failures %d after replays, want %d", n, failures)
+		}
+		if st := h.pinStatus(h.contact.SupportID); st.Failures != 0 {
+			t.Errorf("PIN failures %d after replays", st.Failures)
+		}
+		if after := h.rowCounts(); !reflect.DeepEqual(before, after) {
+			t.Errorf("rows changed: before %v, after %v", before, after)
+		}
+		if again := h.loadCall(res.CallSid); !reflect.DeepEqual(call, again) {
+			t.Errorf("call row changed:\n%+v\n%+v", call, again)
+		}
+		if again := h.ticketOf(res.CallSid); len(again.Events) != len(tk.Events) {
+			t.Errorf("ticket events %v, were %v", eventKinds(again), eventKinds(tk))
+		}
+	})
+}
+
+// Copies of one priority webhook arriving at once: exactly one opens a
+// ticket, the others re-prompt.
+func TestConcurrentDuplicateWebhooks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		h.clock.Set(saturdayNight)
+		res := h.run(h.call(premiumPhone, h.pin+"#", twiliosim.HangUp))
+		call := h.loadCall(res.CallSid)
+		if call.Step != StepPriority {
+			t.Fatalf("call at %s", call.Step)
+		}
+		path := h.srv.stepURL("/step", &call)[len(h.srv.PublicURL):]
+		form := callerForm(res.CallSid, premiumPhone, "Digits", "2")
+		var wg sync.WaitGroup
+		bodies := make([]string, 5)
+		for i := range bodies {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				resp, err := twiliosim.Post(context.Background(), h.ts.URL+path, form, testToken)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				bodies[i] = string(b)
+				if resp.StatusCode != 200 {
+					t.Errorf("status %d: %s", resp.StatusCode, bodies[i])
+				}
+			}()
+		}
+		wg.Wait()
+		if n := h.count("tickets", ""); n != 1 {
+			t.Errorf("%d tickets from 5 copies of one webhook", n)
+		}
+		told := 0
+		for _, b := range bodies {
+			if strings.Contains(b, "Your ticket number is") {
+				told++
+			}
+		}
+		if told != 1 {
+			t.Errorf("%d answers told a ticket number:\n%s", told, strings.Join(bodies, "\n"))
+		}
+	})
+}
+
+// Key 9 escalates a ticket of the caller's account; another account's
+// ticket is not found and nothing changes.
+func TestEscalateByKey9(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		ctx := context.Background()
+		open := func(accountID int64, plan string) tickets.Ticket {
+			var tk tickets.Ticket
+			err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+				tk, err = tickets.Open(ctx, tx, h.policy, tickets.OpenInput{AccountID: accountID, Plan: plan, Priority: 1})
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tk
+		}
+		own := open(h.premium.ID, "premium")
+		other := open(h.standard.ID, "standard")
+		h.clock.Advance(10 * time.Minute)
+
+		t.Run("another account's ticket", func(t *testing.T) {
+			before := h.rowCounts()
+			res := h.run(h.call(premiumPhone, h.pin+"#", "9", itoa(other.Number)+"#", twiliosim.HangUp))
+			heardAll(t, res, twiliosim.CallerLeg, "Please enter the ticket number you want to escalate",
+				"We could not find that ticket on your account.")
+			heardNone(t, res, twiliosim.CallerLeg, "escalated")
+			after := h.rowCounts()
+			before["calls"]++                    // this call's row
+			before["audit_events"]++             // its PIN verification
+			if !reflect.DeepEqual(before, after) { // no ticket event, no SMS
+				t.Errorf("rows changed: before %v, after %v", before, after)
+			}
+			if got, _ := tickets.Get(ctx, db, other.Number); got.EscalatedAt != nil {
+				t.Errorf("another account's ticket escalated")
+			}
+			if c := h.loadCall(res.CallSid); c.Outcome == OutcomeEscalated {
+				t.Errorf("call outcome %q", c.Outcome)
+			}
+		})
+
+		t.Run("own ticket", func(t *testing.T) {
+			res := h.run(h.call(premiumPhone, h.pin+"#", "9", itoa(own.Number)+"#"))
+			heardAll(t, res, twiliosim.CallerLeg, "Ticket "+spoken(own.Number)+" is now escalated, and the engineering team has been notified. Goodbye.")
+			got, err := tickets.Get(ctx, db, own.Number)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.EscalatedAt == nil || !got.EscalatedAt.Equal(wednesdayMorning.Add(10*time.Minute).UTC()) {
+				t.Errorf("escalated at %v", got.EscalatedAt)
+			}
+			if !hasEvent(got, tickets.EventEscalated, "caller "+h.contact.SupportID) {
+				t.Errorf("events %v", eventKinds(got))
+			}
+			sms := h.outbox()
+			if len(sms) != 1 || sms[0].To != carolPhone || sms[0].EventKey != "ticket:"+itoa(own.Number)+":escalated" ||
+				!strings.Contains(sms[0].Body, "ESCALATED ticket "+itoa(own.Number)) {
+				t.Errorf("outbox %+v, want one SMS to carol (secondary, the last step)", sms)
+			}
+			if c := h.loadCall(res.CallSid); c.Outcome != OutcomeEscalated || c.TicketID != nil {
+				t.Errorf("call outcome %q ticket %v", c.Outcome, c.TicketID)
+			}
+			if n := h.count("tickets", ""); n != 2 {
+				t.Errorf("%d tickets: escalation opened one", n)
+			}
+
+			// Again: already escalated, no second SMS.
+			res = h.run(h.call(premiumPhone, h.pin+"#", "9", itoa(own.Number)+"#"))
+			heardAll(t, res, twiliosim.CallerLeg, "Ticket "+spoken(own.Number)+" is already escalated")
+			if n := len(h.outbox()); n != 1 {
+				t.Errorf("%d SMS after a second escalation", n)
+			}
+		})
+	})
+}
+
+// A caller who hangs up in the menu leaves a completed call and no ticket.
+func TestHangUpMidMenu(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		res := h.run(h.call(premiumPhone, h.pin+"#", "1", twiliosim.HangUp))
+		heardAll(t, res, twiliosim.CallerLeg, "You chose Severity 1, Critical.")
+		c := h.loadCall(res.CallSid)
+		if c.Status != "completed" || c.Outcome != OutcomeHungUp || c.EndedAt == nil || c.TicketID != nil || c.Duration == nil {
+			t.Errorf("call row %+v", c)
+		}
+		if n := h.count("tickets", ""); n != 0 {
+			t.Errorf("%d tickets", n)
+		}
+	})
+}
+
+// Silence at a prompt repeats it twice, then a polite goodbye.
+func TestSilenceEndsPolitely(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		res := h.run(h.call(premiumPhone, h.pin+"#", "", "", ""))
+		heard := res.Transcript.HeardText(twiliosim.CallerLeg)
+		if n := strings.Count(heard, "Please choose the Severity of your issue."); n != 3 {
+			t.Errorf("menu played %d times, want 3:\n%s", n, res.Transcript)
+		}
+		heardAll(t, res, twiliosim.CallerLeg, "Please call again when you are ready. Goodbye.")
+		if c := h.loadCall(res.CallSid); c.Outcome != OutcomeNoInput {
+			t.Errorf("outcome %q", c.Outcome)
+		}
+	})
+}
+
+// With the database closed the line still answers: "one moment" while it
+// retries, then the fallback behaviour (dial the emergency number, then the
+// email words). Twilio's fallback URL, requested after a failed webhook,
+// answers the same without the database.
+func TestFallbackDatabaseClosed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		h.allowErrors("webhook backend failure", "twilio fell back", "status callback", "request failed")
+		emergency := h.policy.Line.EmergencyNumbers[0]
+		email := "We are sorry, our support line is having trouble. Please email support at example dot com. Goodbye."
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+
+		t.Run("the call in progress", func(t *testing.T) {
+			res := h.run(h.call(premiumPhone, h.pin+"#"))
+			heardAll(t, res, twiliosim.CallerLeg, "One moment please.", "We are sorry, something went wrong on our side.", email)
+			if len(res.Dials) != 1 || res.Dials[0].Number != emergency {
+				t.Errorf("dials %+v, want the emergency number %s", res.Dials, emergency)
+			}
+		})
+
+		t.Run("the fallback URL", func(t *testing.T) {
+			c := h.call(premiumPhone, h.pin+"#")
+			c.VoicePath = "/twilio/voice/missing" // the primary webhook fails: Twilio asks the fallback
+			c.EngineerKeys[emergency] = "1"
+			res := h.runMayFail(c)
+			if res.Failure == nil || res.Failure.Code != twiliosim.CodeHTTPRetrieval {
+				t.Fatalf("failure %v, want the primary to fail with 11200", res.Failure)
+			}
+			fb := findRequest(t, res, "fallback", "/twilio/voice/fallback")
+			if fb.Status != 200 || fb.Form.Get("ErrorCode") != "11200" {
+				t.Errorf("fallback request %+v", fb)
+			}
+			if len(res.Dials) != 1 || res.Dials[0].Number != emergency || !res.Dials[0].Bridged {
+				t.Errorf("dials %+v, want the emergency number answered", res.Dials)
+			}
+			heardAll(t, res, twiliosim.CallerLeg, "We are sorry, something went wrong on our side.")
+		})
+
+		t.Run("raw", func(t *testing.T) {
+			sid := twiliosim.NewCallSid()
+			status, ct, body := h.post("/twilio/voice/fallback", callerForm(sid, premiumPhone, "ErrorCode", "11200", "ErrorUrl", h.srv.PublicURL+"/twilio/voice"), testToken)
+			assertTwiML(t, status, ct, body)
+			if !strings.Contains(body, emergency) || !strings.Contains(body, "/twilio/voice/fallback/next?i=1") {
+				t.Errorf("fallback TwiML does not dial %s: %s", emergency, body)
+			}
+			status, ct, body = h.post("/twilio/voice/fallback/next?i=1", callerForm(sid, premiumPhone, "DialCallStatus", "no-answer"), testToken)
+			assertTwiML(t, status, ct, body)
+			if !strings.Contains(body, email) || !strings.Contains(body, "<Hangup") {
+				t.Errorf("after the last emergency number: %s", body)
+			}
+		})
+	})
+}
+
+// Without emergency numbers the fallback asks the caller to email.
+func TestFallbackWithoutEmergencyNumbers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db, func(p *config.Policy) { p.Line.EmergencyNumbers = nil })
+		h.allowErrors("twilio fell back")
+		status, ct, body := h.post("/twilio/voice/fallback", callerForm(twiliosim.NewCallSid(), premiumPhone, "ErrorCode", "11200"), testToken)
+		assertTwiML(t, status, ct, body)
+		if strings.Contains(body, "<Dial") || !strings.Contains(body, "Please email support at example dot com.") {
+			t.Errorf("fallback: %s", body)
+		}
+	})
+}
+
+// A transient database error in a webhook: the caller hears "one moment
+// please", the redirect re-prompts the step, and the call goes on to its
+// ticket.
+func TestTransientErrorRecovered(t *testing.T) {
+	for _, step := range []string{"incoming", "load", "pin-claim", "ticket", "recording"} {
+		t.Run(step, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) {
+				h := newHarness(t, db)
+				h.allowErrors("webhook backend failure")
+				h.clock.Set(saturdayNight)
+				script := []string{h.pin + "#", "2", "Printer on fire#"}
+				switch step {
+				case "load", "ticket":
+					// The failed step's keys are asked for again.
+					script = []string{h.pin + "#", "2", "2", "Printer on fire#"}
+				case "pin-claim":
+					script = []string{h.pin + "#", h.pin + "#", "2", "Printer on fire#"}
+				}
+				h.failNext(step, 1)
+				res := h.run(h.call(premiumPhone, script...))
+				if h.faultCount(step) != 1 {
+					t.Fatalf("fault at %s injected %d times", step, h.faultCount(step))
+				}
+				heardAll(t, res, twiliosim.CallerLeg, "One moment please.", "Your ticket number is")
+				heardNone(t, res, twiliosim.CallerLeg, "something went wrong")
+				tk := h.ticketOf(res.CallSid)
+				if tk.RecordingURL == "" {
+					t.Errorf("no recording on the ticket:\n%s", res)
+				}
+				if n := h.count("tickets", ""); n != 1 {
+					t.Errorf("%d tickets", n)
+				}
+				if c := h.loadCall(res.CallSid); c.Outcome != OutcomeVoicemail {
+					t.Errorf("outcome %q", c.Outcome)
+				}
+			})
+		})
+	}
+}
+
+// A database that keeps failing: three tries, then the apology and the
+// fallback behaviour, never a Twilio application error.
+func TestPersistentErrorFallsBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		h.allowErrors("webhook backend failure")
+		h.failNext("load", 100)
+		h.failNext("prompt", 100)
+		res := h.run(h.call(premiumPhone, h.pin+"#"))
+		heard := res.Transcript.HeardText(twiliosim.CallerLeg)
+		if n := strings.Count(heard, "One moment please."); n != 3 {
+			t.Errorf("one moment said %d times, want 3:\n%s", n, res.Transcript)
+		}
+		heardAll(t, res, twiliosim.CallerLeg, "We are sorry, something went wrong on our side.")
+		if len(res.Dials) != 1 || res.Dials[0].Number != h.policy.Line.EmergencyNumbers[0] {
+			t.Errorf("dials %+v", res.Dials)
+		}
+	})
+}
+
+// Every URL the line gives Twilio, and every answer, is free of PINs; the
+// verification is audited without the digits.
+func TestNoPINAnywhere(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		h.clock.Set(saturdayNight)
+		bad := wrongPIN(h.pin)
+		h.secret(bad)
+		res := h.run(h.call(strangerPhone, h.contact.SupportID+"#", bad+"#", h.contact.SupportID+"#", h.pin+"#", "2", "Call me#"))
+		h.ticketOf(res.CallSid)
+		h.assertNoSecretsInCalls()
+		events, err := audit.List(context.Background(), db, audit.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			for _, s := range h.secrets {
+				if strings.Contains(e.Detail+e.Subject+e.Caller, s) {
+					t.Errorf("audit event %+v holds PIN digits", e)
+				}
+			}
+		}
+		// (the harness checks every requested URL and the logs)
+	})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
