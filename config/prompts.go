@@ -127,18 +127,7 @@ func braces(names []string) string {
 }
 
 func suggestKey(key string, known map[string]string) string {
-	best, bestD := "", 4
-	names := make([]string, 0, len(known))
-	for k := range known {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if d := distance(key, n); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	if best != "" {
+	if best := closest(key, sortedKeys(known), 4); best != "" {
 		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
 	return " (see the README for the list of prompts)"

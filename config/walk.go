@@ -191,21 +191,27 @@ func yamlFields(t reflect.Type) map[string]reflect.StructField {
 
 // suggest names the closest known key when the unknown one looks like a typo.
 func suggest(key string, fields map[string]reflect.StructField) string {
-	best, bestD := "", 3
 	names := make([]string, 0, len(fields))
 	for name := range fields {
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	if best := closest(key, names, 3); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
+	}
+	return fmt.Sprintf(" (known keys: %s)", strings.Join(names, ", "))
+}
+
+// closest returns the name nearest to key by edit distance, if it is nearer
+// than limit; names must be sorted so that ties resolve the same way.
+func closest(key string, names []string, limit int) string {
+	best, bestD := "", limit
 	for _, name := range names {
 		if d := distance(key, name); d < bestD {
 			best, bestD = name, d
 		}
 	}
-	if best != "" {
-		return fmt.Sprintf(" (did you mean %q?)", best)
-	}
-	return fmt.Sprintf(" (known keys: %s)", strings.Join(names, ", "))
+	return best
 }
 
 // distance is the Levenshtein distance between a and b.

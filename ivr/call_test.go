@@ -566,8 +566,8 @@ func TestEscalateByKey9(t *testing.T) {
 				"We could not find that ticket on your account.")
 			heardNone(t, res, twiliosim.CallerLeg, "escalated")
 			after := h.rowCounts()
-			before["calls"]++                    // this call's row
-			before["audit_events"]++             // its PIN verification
+			before["calls"]++                      // this call's row
+			before["audit_events"]++               // its PIN verification
 			if !reflect.DeepEqual(before, after) { // no ticket event, no SMS
 				t.Errorf("rows changed: before %v, after %v", before, after)
 			}
@@ -627,6 +627,39 @@ func TestHangUpMidMenu(t *testing.T) {
 		if n := h.count("tickets", ""); n != 0 {
 			t.Errorf("%d tickets", n)
 		}
+		// Twilio may send the final status again: same answer, same row.
+		status, ct, body := h.post("/twilio/voice/status", callerForm(res.CallSid, premiumPhone, "CallStatus", "completed", "CallDuration", "99"), testToken)
+		assertTwiML(t, status, ct, body)
+		if again := h.loadCall(res.CallSid); again.Outcome != OutcomeHungUp || !again.EndedAt.Equal(*c.EndedAt) {
+			t.Errorf("call row after a second status callback %+v", again)
+		}
+		// Progress callbacks change nothing.
+		status, ct, body = h.post("/twilio/voice/status", callerForm(res.CallSid, premiumPhone, "CallStatus", "ringing"), testToken)
+		assertTwiML(t, status, ct, body)
+	})
+}
+
+// The menus: an invalid key says so and repeats, star repeats, 2 at the
+// Severity 1 confirmation chooses again.
+func TestMenuKeys(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		h.clock.Set(saturdayNight)
+		res := h.run(h.call(premiumPhone, h.pin+"#", "5", "*", "1", "2", "2", "Slow reports#"))
+		heard := res.Transcript.HeardText(twiliosim.CallerLeg)
+		if n := strings.Count(heard, "Sorry, that is not an option."); n != 1 {
+			t.Errorf("invalid key said %d times", n)
+		}
+		if n := strings.Count(heard, "Please choose the Severity of your issue."); n != 4 {
+			t.Errorf("menu played %d times, want 4 (first, after 5, after star, after choosing again):\n%s", n, res.Transcript)
+		}
+		tk := h.ticketOf(res.CallSid)
+		if tk.Priority != 2 {
+			t.Errorf("ticket priority %d, want 2", tk.Priority)
+		}
+		if len(res.Dials) != 0 {
+			t.Errorf("dials %+v", res.Dials)
+		}
 	})
 }
 
@@ -653,15 +686,19 @@ func TestSilenceEndsPolitely(t *testing.T) {
 func TestFallbackDatabaseClosed(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		h := newHarness(t, db)
-		h.allowErrors("webhook backend failure", "twilio fell back", "status callback", "request failed")
+		h.allowErrors("webhook backend failure", "twilio fell back", "status callback", "path=/twilio/voice/status status=500")
 		emergency := h.policy.Line.EmergencyNumbers[0]
 		email := "We are sorry, our support line is having trouble. Please email support at example dot com. Goodbye."
+		h.dbClosed = true
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
 
 		t.Run("the call in progress", func(t *testing.T) {
-			res := h.run(h.call(premiumPhone, h.pin+"#"))
+			res := h.runMayFail(h.call(premiumPhone, h.pin+"#"))
+			if res.Failure != nil {
+				t.Fatalf("call failed: %v\n%s", res.Failure, res)
+			}
 			heardAll(t, res, twiliosim.CallerLeg, "One moment please.", "We are sorry, something went wrong on our side.", email)
 			if len(res.Dials) != 1 || res.Dials[0].Number != emergency {
 				t.Errorf("dials %+v, want the emergency number %s", res.Dials, emergency)
@@ -727,10 +764,11 @@ func TestTransientErrorRecovered(t *testing.T) {
 				h.clock.Set(saturdayNight)
 				script := []string{h.pin + "#", "2", "Printer on fire#"}
 				switch step {
-				case "load", "ticket":
-					// The failed step's keys are asked for again.
+				case "ticket":
+					// The priority menu is played again.
 					script = []string{h.pin + "#", "2", "2", "Printer on fire#"}
-				case "pin-claim":
+				case "load", "pin-claim":
+					// The first Gather action (the PIN) fails: the PIN is asked again.
 					script = []string{h.pin + "#", h.pin + "#", "2", "Printer on fire#"}
 				}
 				h.failNext(step, 1)
@@ -749,6 +787,12 @@ func TestTransientErrorRecovered(t *testing.T) {
 				}
 				if c := h.loadCall(res.CallSid); c.Outcome != OutcomeVoicemail {
 					t.Errorf("outcome %q", c.Outcome)
+				}
+				if n := len(h.outbox()); n != 1 {
+					t.Errorf("%d SMS queued, want 1", n)
+				}
+				if n := len(res.Recordings); n != 1 {
+					t.Errorf("the caller was asked for %d messages, want 1", n)
 				}
 			})
 		})
@@ -785,7 +829,6 @@ func TestNoPINAnywhere(t *testing.T) {
 		h.secret(bad)
 		res := h.run(h.call(strangerPhone, h.contact.SupportID+"#", bad+"#", h.contact.SupportID+"#", h.pin+"#", "2", "Call me#"))
 		h.ticketOf(res.CallSid)
-		h.assertNoSecretsInCalls()
 		events, err := audit.List(context.Background(), db, audit.Filter{})
 		if err != nil {
 			t.Fatal(err)
@@ -797,7 +840,8 @@ func TestNoPINAnywhere(t *testing.T) {
 				}
 			}
 		}
-		// (the harness checks every requested URL and the logs)
+		// The harness checks every requested URL, the logs and the calls
+		// table.
 	})
 }
 

@@ -103,10 +103,12 @@ func (s *Server) whisperAnswer(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tickets.RespondTx(ctx, tx, t.Number, handle); err != nil {
+		// The acceptance first, then the response it causes: the ticket's
+		// history reads in that order.
+		if err := tickets.AddEvent(ctx, tx, *call.TicketID, "whisper", handle+" accepted"); err != nil {
 			return err
 		}
-		if err := tickets.AddEvent(ctx, tx, *call.TicketID, "whisper", handle+" accepted"); err != nil {
+		if _, err := tickets.RespondTx(ctx, tx, t.Number, handle); err != nil {
 			return err
 		}
 		from := call.Seq

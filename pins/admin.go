@@ -136,8 +136,8 @@ const (
 // hash.
 type Status struct {
 	SupportID string `json:"support_id"`
-	Name      string `json:"name"`
-	Account   string `json:"account"`
+	Name      string `json:"name"`    // the contact's name
+	Account   string `json:"account"` // the account number
 	// State is one of the State* constants, most severe first: revoked,
 	// locked, expired, active (or none).
 	State     string     `json:"state"`

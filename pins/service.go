@@ -54,7 +54,10 @@ const settleTimeout = 10 * time.Second
 // any number of replicas may share one; the zero value is not usable: set DB
 // and Policy (a validated config.PinPolicy).
 type Service struct {
-	DB     *store.DB
+	// DB holds the credentials, the counters and the audit log.
+	DB *store.DB
+	// Policy is the pins section of a validated policy file: length,
+	// argon2 cost of new hashes, lockout and throttle limits, max age.
 	Policy config.PinPolicy
 	// Pool bounds concurrent hashes. When nil, a pool of
 	// Policy.MaxConcurrentHashes slots is made on first use; share one Pool

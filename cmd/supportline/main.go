@@ -137,6 +137,20 @@ func (a *app) openDB(ctx context.Context) (*store.DB, error) {
 	return db, nil
 }
 
+// policyAndDB loads the policy file and opens the database, for commands
+// that need both.
+func (a *app) policyAndDB(ctx context.Context) (*config.Policy, *store.DB, error) {
+	p, err := a.loadPolicy()
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, db, nil
+}
+
 // who is the actor recorded in audit events.
 func (a *app) who() string {
 	if a.actor != "" {

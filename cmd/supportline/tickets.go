@@ -36,11 +36,7 @@ func (a *app) ticketListCommand() *cobra.Command {
 		Short: "List tickets, newest first, with the time left before each response is due",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			policy, err := a.loadPolicy()
-			if err != nil {
-				return err
-			}
-			db, err := a.openDB(cmd.Context())
+			policy, db, err := a.policyAndDB(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -98,11 +94,7 @@ func (a *app) ticketShowCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			policy, err := a.loadPolicy()
-			if err != nil {
-				return err
-			}
-			db, err := a.openDB(cmd.Context())
+			policy, db, err := a.policyAndDB(cmd.Context())
 			if err != nil {
 				return err
 			}
