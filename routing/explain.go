@@ -24,7 +24,11 @@ func (r Route) Explain() string {
 	if r.PriorityName != "" {
 		level += " (" + r.PriorityName + ")"
 	}
-	line("call", "plan %s, priority %s, at %s (%s)", r.Plan, level, r.At.Format(time.RFC3339), r.At.Weekday())
+	word := strings.ToLower(r.PriorityWord)
+	if word == "" {
+		word = "priority"
+	}
+	line("call", "plan %s, %s %s, at %s (%s)", r.Plan, word, level, r.At.Format(time.RFC3339), r.At.Weekday())
 	if r.Kind == Refuse {
 		line("message", "%s", r.Message)
 	} else {
@@ -42,7 +46,7 @@ func (r Route) Explain() string {
 		}
 	}
 	if !r.Due.IsZero() {
-		line("sla", "respond within %s on calendar %s: due %s if a ticket opens now", r.Target, r.Clock, r.Due.Format(time.RFC3339))
+		line("sla", "respond within %s on calendar %s: due %s if a ticket opens now", r.Target, r.Clock, r.Due.In(r.At.Location()).Format(time.RFC3339))
 	}
 	b.WriteString("why:\n")
 	for _, why := range r.Reasons {

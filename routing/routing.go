@@ -126,6 +126,8 @@ type Route struct {
 	Clock string `json:"clock,omitempty"`
 	// PriorityName is the priority's name from the policy ("Critical").
 	PriorityName string `json:"priority_name,omitempty"`
+	// PriorityWord is what the policy calls priorities ("Severity").
+	PriorityWord string `json:"priority_word,omitempty"`
 }
 
 // Decide routes a call of plan at priority, at in.At. The error is
@@ -141,7 +143,7 @@ func Decide(in Input) (Route, error) {
 	if !ok {
 		return Route{}, errcode.Errorf(errcode.Invalid, "unknown plan %q (plans: %s)", in.Plan, strings.Join(in.Policy.PlanNames(), ", "))
 	}
-	r := Route{Plan: in.Plan, Priority: in.Priority, At: in.At, Steps: []Step{}}
+	r := Route{Plan: in.Plan, Priority: in.Priority, At: in.At, Steps: []Step{}, PriorityWord: in.Policy.PriorityWord()}
 	if pr, ok := in.Policy.Priority(in.Priority); ok {
 		r.PriorityName = pr.Name
 	}

@@ -341,10 +341,10 @@ func TestExplain(t *testing.T) {
 	out := r.Explain()
 	for _, want := range []string{
 		"decision: live: dial alice, then carol\n",
-		"call:     plan premium, priority 1 (Critical), at 2026-11-21T03:00:00-07:00 (Saturday)\n",
+		"call:     plan premium, severity 1 (Critical), at 2026-11-21T03:00:00-07:00 (Saturday)\n",
 		"live:     calendar always, escalation policy oncall\n",
 		"dial:\n  1. alice (Alice Ng) +17205550111, ring 20s [step 1, schedule primary]\n  2. carol (Carol Diaz) +17205550113, ring 20s [step 2, schedule secondary]\n",
-		"sla:      respond within 1h on calendar always: due 2026-11-21T11:00:00Z if a ticket opens now\n",
+		"sla:      respond within 1h on calendar always: due 2026-11-21T04:00:00-07:00 if a ticket opens now\n",
 		"why:\n  - calendar always is open around the clock",
 	} {
 		if !strings.Contains(out, want) {

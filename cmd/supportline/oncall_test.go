@@ -71,7 +71,7 @@ func TestRouteExplainAcceptance(t *testing.T) {
 		for _, want := range []string{
 			"decision: voicemail: outside live hours\n",
 			"live:     calendar business, escalation policy desk\n",
-			"sla:      respond within 2h on calendar always: due 2026-11-21T12:00:00Z if a ticket opens now\n",
+			"sla:      respond within 2h on calendar always: due 2026-11-21T05:00:00-07:00 if a ticket opens now\n",
 			"  - Saturday 03:00 America/Denver is outside business (Mon-Fri 09:00-17:00 America/Denver, holidays: us-federal)\n",
 			"  - business next opens Monday 2026-11-23 09:00 America/Denver\n",
 		} {
