@@ -77,17 +77,17 @@ type harness struct {
 	ts     *httptest.Server
 	logs   *logBuffer
 
-	premium, standard       accounts.Account
-	contact, stdContact     accounts.Contact // the premium and standard account's contacts
-	pin, stdPIN             string
-	allowedErrors           []string // substrings of error log lines a test expects
-	secrets                 []string // PINs keyed in this test: never in logs, URLs or rows
-	faultMu                 sync.Mutex
-	faults                  map[string]int // step -> failures still to inject
-	faultHits               map[string]int
-	contactsByPhone         map[string]accounts.Contact
-	pinsByPhone             map[string]string
-	dbClosed                bool // the test closed the database: skip the final look at the calls table
+	premium, standard   accounts.Account
+	contact, stdContact accounts.Contact // the premium and standard account's contacts
+	pin, stdPIN         string
+	allowedErrors       []string // substrings of error log lines a test expects
+	secrets             []string // PINs keyed in this test: never in logs, URLs or rows
+	faultMu             sync.Mutex
+	faults              map[string]int // step -> failures still to inject
+	faultHits           map[string]int
+	contactsByPhone     map[string]accounts.Contact
+	pinsByPhone         map[string]string
+	dbClosed            bool // the test closed the database: skip the final look at the calls table
 }
 
 // harnessOption adjusts the policy before the server is built.

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/twilio/twilio-go/twiml"
 
+	"supportline/errcode"
 	"supportline/oncall"
 	"supportline/routing"
 	"supportline/store"
@@ -33,6 +34,12 @@ func (s *Server) openTicket(c echo.Context, p params, call Call) error {
 			return err
 		}
 		if err := tickets.SetCall(ctx, tx, t.ID, call.CallSid); err != nil {
+			if errcode.Is(err, errcode.Conflict) {
+				// A copy of this webhook running beside this one opened the
+				// call's ticket first (PostgreSQL: this insert waited on the
+				// unique call_sid until that copy committed).
+				return errLost
+			}
 			return err
 		}
 		rt, err = s.decide(ctx, tx, call.Plan, deref(call.Priority), tx.Now)
