@@ -91,7 +91,14 @@ func (s *Server) whisperAnswer(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		if call.Step != StepDialing || strconv.Itoa(call.DialStep) != n || call.TicketID == nil || call.Outcome == OutcomeConnected {
+		if call.Step != StepDialing || strconv.Itoa(call.DialStep) != n || call.TicketID == nil {
+			return nil
+		}
+		if call.Outcome == OutcomeConnected {
+			// A repeat of the accepting request (one engineer per step):
+			// answer it the same way, with no second effect, rather than
+			// hang up the engineer the caller is waiting for.
+			accepted = p.Digits == "1"
 			return nil
 		}
 		steps := call.dialSteps()

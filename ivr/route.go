@@ -183,24 +183,34 @@ func (s *Server) dialAction(c echo.Context) error {
 			s.render(&sp, &call) // a replay: no second effect
 			return nil
 		}
+		// Move the call on first: of two copies of this webhook running at
+		// once (PostgreSQL), the second waits here and then finds the seq
+		// moved, so it adds no second event.
 		from := call.Seq
-		if call.TicketID != nil {
-			steps := call.dialSteps()
-			detail := fmt.Sprintf("%s did not accept (%s)", steps[n].Handle, c.FormValue("DialCallStatus"))
-			if err := tickets.AddEvent(ctx, tx, *call.TicketID, "whisper", detail); err != nil {
-				return err
-			}
-		}
+		handle := call.dialSteps()[n].Handle
 		call.DialStep++
 		if call.DialStep >= len(call.dialSteps()) {
 			call.Step = StepVoicemail
 		}
-		if _, err := saveCall(ctx, tx, &call, from); err != nil {
+		ok, err := saveCall(ctx, tx, &call, from)
+		if err != nil {
 			return err
+		}
+		if !ok {
+			return errLost
+		}
+		if call.TicketID != nil {
+			detail := fmt.Sprintf("%s did not accept (%s)", handle, c.FormValue("DialCallStatus"))
+			if err := tickets.AddEvent(ctx, tx, *call.TicketID, "whisper", detail); err != nil {
+				return err
+			}
 		}
 		s.render(&sp, &call)
 		return nil
 	})
+	if err == errLost {
+		return s.rerender(c, p)
+	}
 	if err != nil {
 		return s.trouble(c, p, err)
 	}

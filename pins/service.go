@@ -309,7 +309,7 @@ func (s *Service) reserve(ctx context.Context, tx *store.Tx, a *attempt, support
 		case cred != nil && cred.LockedUntil != nil && cred.LockedUntil.After(now):
 			a.result = Locked
 			a.detail = "contact locked until " + cred.LockedUntil.UTC().Format(time.RFC3339)
-			return s.record(ctx, tx, a, Locked)
+			return s.refuse(ctx, tx, a)
 		case cred == nil || cred.RevokedAt != nil:
 			// Same work as a wrong PIN, so timing does not tell a revoked
 			// contact from any other; the answer itself is for the phone
@@ -357,7 +357,7 @@ func (s *Service) reserve(ctx context.Context, tx *store.Tx, a *attempt, support
 		if errors.Is(err, sql.ErrNoRows) {
 			a.result = Locked
 			a.detail = "attempts in flight already reach max_failures"
-			return s.record(ctx, tx, a, Locked)
+			return s.refuse(ctx, tx, a)
 		}
 		if err != nil {
 			return fmt.Errorf("reserve attempt: %w", err)
@@ -394,6 +394,17 @@ func recentFailures(ctx context.Context, tx *store.Tx, caller string, now time.T
 func (s *Service) refuseNumber(ctx context.Context, tx *store.Tx, a *attempt, recent int) error {
 	a.result = Locked
 	a.detail = fmt.Sprintf("calling number had %d failures in the last hour", recent)
+	return s.refuse(ctx, tx, a)
+}
+
+// refuse records a refusal (Locked, no hash, no counter changed). Its only
+// write is the audit row, so the commit does not wait for the disk: a
+// refusal must stay cheap while someone hammers the line, and losing the
+// audit row of a refusal in a database crash loses no state.
+func (s *Service) refuse(ctx context.Context, tx *store.Tx, a *attempt) error {
+	if err := tx.RelaxDurability(ctx); err != nil {
+		return err
+	}
 	return s.record(ctx, tx, a, Locked)
 }
 

@@ -89,7 +89,15 @@ func parseURL(raw string) (engine Engine, dsn, display string, err error) {
 			return "", "", "", fmt.Errorf("database URL is not a valid URL: %w", err)
 		}
 		display = u.Redacted()
-		return Postgres, raw, display, nil
+		// One round trip per parameterised statement instead of two
+		// (prepare, then execute): lib/pq sends Parse, Bind and Execute
+		// together when parameters go in binary mode.
+		q := u.Query()
+		if q.Get("binary_parameters") == "" {
+			q.Set("binary_parameters", "yes")
+			u.RawQuery = q.Encode()
+		}
+		return Postgres, u.String(), display, nil
 	}
 	path := strings.TrimPrefix(raw, "sqlite://")
 	path = strings.TrimPrefix(path, "sqlite:")
@@ -244,6 +252,19 @@ func (tx *Tx) ForUpdate() string {
 		return " FOR UPDATE"
 	}
 	return ""
+}
+
+// RelaxDurability lets the transaction commit without waiting for its WAL
+// flush (PostgreSQL's synchronous_commit off, for this transaction only).
+// Use it only where losing the last fraction of a second of such commits
+// in a database crash is acceptable, e.g. the audit row of a refused
+// attempt that changed nothing else. A no-op on SQLite.
+func (tx *Tx) RelaxDurability(ctx context.Context) error {
+	if tx.engine != Postgres {
+		return nil
+	}
+	_, err := tx.tx.ExecContext(ctx, "SET LOCAL synchronous_commit TO OFF")
+	return err
 }
 
 // SkipLocked is the locking clause for claiming work rows: on PostgreSQL
