@@ -121,7 +121,7 @@ func (s *Server) prompt(c echo.Context) error {
 	defer cancel()
 	var sp speech
 	var call Call
-	err = s.tx(ctx, "prompt", func(tx *store.Tx) error {
+	err = s.menuTx(ctx, "prompt", func(tx *store.Tx) error {
 		sp = nil
 		call, err = loadCall(ctx, tx, p.CallSid)
 		if err != nil {
@@ -231,7 +231,7 @@ func (s *Server) move(c echo.Context, p params, call Call, from int, texts ...st
 	ctx, cancel := s.deadline(c)
 	defer cancel()
 	ok := false
-	err := s.tx(ctx, "move", func(tx *store.Tx) (err error) {
+	err := s.menuTx(ctx, "move", func(tx *store.Tx) (err error) {
 		ok, err = saveCall(ctx, tx, &call, from)
 		if err == nil && !ok {
 			call, err = loadCall(ctx, tx, p.CallSid)

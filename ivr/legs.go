@@ -291,7 +291,7 @@ func (s *Server) status(c echo.Context) error {
 	}
 	ctx, cancel := s.deadline(c)
 	defer cancel()
-	if err := s.tx(ctx, "status", func(tx *store.Tx) error { return endCall(ctx, tx, p.CallSid, st, dur) }); err != nil {
+	if err := s.menuTx(ctx, "status", func(tx *store.Tx) error { return endCall(ctx, tx, p.CallSid, st, dur) }); err != nil {
 		s.Log.Error("status callback", "call_sid", p.CallSid, "err", err)
 		return echo.NewHTTPError(500, "could not record the status")
 	}

@@ -150,6 +150,20 @@ func (s *Server) tx(ctx context.Context, step string, fn func(tx *store.Tx) erro
 	return s.DB.InTx(ctx, fn)
 }
 
+// menuTx is tx for changes that only move a caller through the menu (or
+// record how a call ended). They commit without waiting for the disk: if
+// the database crashed in the next instant and lost such a change, the
+// caller would be re-prompted for the step before, which is harmless.
+// Tickets, responses, recordings and PIN counters keep durable commits.
+func (s *Server) menuTx(ctx context.Context, step string, fn func(tx *store.Tx) error) error {
+	return s.tx(ctx, step, func(tx *store.Tx) error {
+		if err := tx.RelaxDurability(ctx); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
 func (s *Server) deadline(c echo.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(c.Request().Context(), s.Timeout)
 }

@@ -109,7 +109,7 @@ func (s *Server) finish(c echo.Context, p params, call Call, from int, texts ...
 	ctx, cancel := s.deadline(c)
 	defer cancel()
 	ok := false
-	err := s.tx(ctx, "finish", func(tx *store.Tx) (err error) {
+	err := s.menuTx(ctx, "finish", func(tx *store.Tx) (err error) {
 		ok, err = saveCall(ctx, tx, &call, from)
 		return err
 	})
