@@ -144,6 +144,12 @@ func (a *app) seedDemo(ctx context.Context, db *store.DB, policy *config.Policy,
 // printDemo tells the person at the terminal how to call the demo line.
 func (a *app) printDemo(d demo, line *ivr.Server) {
 	token := line.Tokens[0]
+	// Under `go run` the binary lives in a temporary build directory; show
+	// the command that works from the repository.
+	self := "supportline"
+	if exe, err := os.Executable(); err == nil && strings.Contains(exe, "go-build") {
+		self = "go run ./cmd/supportline"
+	}
 	keys := "" // nobody on call: the call goes to voicemail
 	if d.Engineer != "" {
 		keys = " --engineer-keys " + d.Engineer + "=1"
@@ -156,9 +162,9 @@ func (a *app) printDemo(d demo, line *ivr.Server) {
   engineers:     alice and bob on schedule primary, carol on desk
 
 Call it (in another terminal):
-  TWILIO_AUTH_TOKEN=%s supportline call --url %s --from %s --digits "%s#,1,1"%s
+  TWILIO_AUTH_TOKEN=%s %s call --url %s --from %s --digits "%s#,1,1"%s
 
 Or, interactively:
-  TWILIO_AUTH_TOKEN=%s supportline call --url %s --from %s
-`, d.Phone, d.SupportID, d.PIN, token, token, line.PublicURL, d.Phone, d.PIN, keys, token, line.PublicURL, d.Phone)
+  TWILIO_AUTH_TOKEN=%s %s call --url %s --from %s
+`, d.Phone, d.SupportID, d.PIN, token, token, self, line.PublicURL, d.Phone, d.PIN, keys, token, self, line.PublicURL, d.Phone)
 }
