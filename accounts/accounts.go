@@ -11,15 +11,14 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"net/mail"
 	"regexp"
 	"strings"
 	"time"
 
 	"supportline/audit"
 	"supportline/config"
+	"supportline/contactinfo"
 	"supportline/errcode"
-	"supportline/phone"
 	"supportline/store"
 )
 
@@ -69,7 +68,7 @@ type NewAccount struct {
 
 // AddAccount creates an account.
 func (s *Service) AddAccount(ctx context.Context, actor string, in NewAccount) (Account, error) {
-	name, err := cleanName("account name", in.Name)
+	name, err := contactinfo.Name("account name", in.Name)
 	if err != nil {
 		return Account{}, err
 	}
@@ -212,22 +211,6 @@ func (s *Service) checkPlan(plan string) error {
 	return nil
 }
 
-func cleanName(what, s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", errcode.Errorf(errcode.Invalid, "%s is required", what)
-	}
-	if len(s) > 200 {
-		return "", errcode.Errorf(errcode.Invalid, "%s is longer than 200 characters", what)
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return "", errcode.Errorf(errcode.Invalid, "%s contains a control character", what)
-		}
-	}
-	return s, nil
-}
-
 func randomDigits(n int) string {
 	// First digit 1-9 so the number keeps its length when read as an integer.
 	lo := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n-1)), nil)
@@ -239,20 +222,8 @@ func randomDigits(n int) string {
 	return v.Add(v, lo).String()
 }
 
-func validEmail(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", nil
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s {
-		return "", errcode.Errorf(errcode.Invalid, "%q is not an email address", s)
-	}
-	return s, nil
-}
-
 func normalizePhone(s string) (string, error) {
-	p, err := phone.Normalize(s)
+	p, err := contactinfo.Phone(s)
 	if err != nil {
 		return "", errcode.New(errcode.Invalid, err.Error())
 	}

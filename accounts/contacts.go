@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"supportline/audit"
+	"supportline/contactinfo"
 	"supportline/errcode"
 	"supportline/store"
 )
@@ -26,7 +27,7 @@ const contactSelect = `SELECT c.id, c.account_id, a.number AS account_number, a.
 // AddContact names a new contact on an account, within the plan's limit,
 // and gives them a new random 8-digit support ID.
 func (s *Service) AddContact(ctx context.Context, actor string, in NewContact) (Contact, error) {
-	name, err := cleanName("contact name", in.Name)
+	name, err := contactinfo.Name("contact name", in.Name)
 	if err != nil {
 		return Contact{}, err
 	}
@@ -34,7 +35,7 @@ func (s *Service) AddContact(ctx context.Context, actor string, in NewContact) (
 	if err != nil {
 		return Contact{}, err
 	}
-	email, err := validEmail(in.Email)
+	email, err := contactinfo.Email(in.Email)
 	if err != nil {
 		return Contact{}, err
 	}

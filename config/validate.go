@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"supportline/phone"
+	"supportline/contactinfo"
 	"supportline/sla"
 )
 
@@ -38,7 +38,7 @@ func (p *Policy) validateLine(c *checker) {
 	}
 	if l.Number == "" {
 		c.add("line.number", "is required: the support number in E.164, e.g. \"+17205550100\"")
-	} else if err := phone.Valid(l.Number); err != nil {
+	} else if err := contactinfo.ValidPhone(l.Number); err != nil {
 		c.add("line.number", "%q is not an E.164 number: %v", l.Number, err)
 	}
 	if l.SupportEmail == "" {
@@ -47,7 +47,7 @@ func (p *Policy) validateLine(c *checker) {
 		c.add("line.support_email", "%q is not an email address", l.SupportEmail)
 	}
 	for i, n := range l.EmergencyNumbers {
-		if err := phone.Valid(n); err != nil {
+		if err := contactinfo.ValidPhone(n); err != nil {
 			c.add(fmt.Sprintf("line.emergency_numbers[%d]", i), "%q is not an E.164 number: %v", n, err)
 		}
 	}

@@ -22,8 +22,8 @@ import (
 	"unicode"
 	"unicode/utf16"
 
+	"supportline/contactinfo"
 	"supportline/errcode"
-	"supportline/phone"
 	"supportline/store"
 )
 
@@ -110,7 +110,7 @@ func Enqueue(ctx context.Context, tx *store.Tx, m Message) (bool, error) {
 	if key == "" {
 		return false, errcode.New(errcode.Invalid, "an SMS needs an event key saying what caused it, e.g. ticket:100123:warning")
 	}
-	if err := phone.Valid(m.To); err != nil {
+	if err := contactinfo.ValidPhone(m.To); err != nil {
 		return false, errcode.Errorf(errcode.Invalid, "SMS recipient %q is not an E.164 number: %v", m.To, err)
 	}
 	body := strings.TrimSpace(m.Body)

@@ -14,8 +14,8 @@ import (
 	"github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
+	"supportline/contactinfo"
 	"supportline/errcode"
-	"supportline/phone"
 )
 
 // Sender delivers one SMS and returns the provider's message id (Twilio's
@@ -146,7 +146,7 @@ func NewTwilioSender(cfg TwilioConfig) (*TwilioSender, error) {
 		return nil, errcode.New(errcode.Invalid, "Twilio messaging service SID must be MG followed by 32 hex digits")
 	}
 	if cfg.From != "" {
-		if err := phone.Valid(cfg.From); err != nil {
+		if err := contactinfo.ValidPhone(cfg.From); err != nil {
 			return nil, errcode.Errorf(errcode.Invalid, "Twilio from number %q is not E.164: %v", cfg.From, err)
 		}
 	}
@@ -312,7 +312,7 @@ func configFromEnv(getenv func(string) string) (cfg TwilioConfig, ok bool, err e
 		return bad("%s must be MG followed by 32 hex digits", EnvMessagingServiceSid)
 	}
 	if from != "" {
-		if err := phone.Valid(from); err != nil {
+		if err := contactinfo.ValidPhone(from); err != nil {
 			return bad("%s=%q is not an E.164 number such as +17205550100: %v", EnvFromNumber, from, err)
 		}
 	}

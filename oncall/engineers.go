@@ -5,15 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/mail"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
 
 	"supportline/audit"
+	"supportline/contactinfo"
 	"supportline/errcode"
-	"supportline/phone"
 	"supportline/store"
 )
 
@@ -60,13 +59,13 @@ func (s *Store) AddEngineer(ctx context.Context, actor string, in NewEngineer) (
 		return Engineer{}, err
 	}
 	var err error
-	if e.Name, err = cleanText("engineer name", in.Name); err != nil {
+	if e.Name, err = contactinfo.Name("engineer name", in.Name); err != nil {
 		return Engineer{}, err
 	}
-	if e.Phone, err = phone.Normalize(in.Phone); err != nil {
+	if e.Phone, err = contactinfo.Phone(in.Phone); err != nil {
 		return Engineer{}, errcode.New(errcode.Invalid, err.Error())
 	}
-	if e.Email, err = validEmail(in.Email); err != nil {
+	if e.Email, err = contactinfo.Email(in.Email); err != nil {
 		return Engineer{}, err
 	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -254,33 +253,6 @@ func validHandle(h string) error {
 		return errcode.Errorf(errcode.Invalid, "handle %q: use 1 to 40 lowercase letters, digits, '.', '-' or '_', starting with a letter (e.g. alice)", h)
 	}
 	return nil
-}
-
-func cleanText(what, s string) (string, error) {
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
-		return "", errcode.Errorf(errcode.Invalid, "%s is required", what)
-	case len(s) > 200:
-		return "", errcode.Errorf(errcode.Invalid, "%s is longer than 200 characters", what)
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return "", errcode.Errorf(errcode.Invalid, "%s contains a control character", what)
-		}
-	}
-	return s, nil
-}
-
-func validEmail(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", nil
-	}
-	if a, err := mail.ParseAddress(s); err != nil || a.Address != s {
-		return "", errcode.Errorf(errcode.Invalid, "%q is not an email address", s)
-	}
-	return s, nil
 }
 
 func quoteAll(ss []string) []string {

@@ -3,7 +3,7 @@ package pins
 import (
 	"strings"
 
-	"supportline/phone"
+	"supportline/contactinfo"
 )
 
 // AnonymousCaller is the throttle bucket shared by every call whose number is
@@ -32,7 +32,7 @@ var withheld = map[string]bool{
 // an empty, withheld ("anonymous", "Restricted", +266696687, ...) or
 // malformed number. The key is also what the audit log records as the caller.
 func CallerKey(number string) string {
-	n, err := phone.Normalize(strings.TrimSpace(number))
+	n, err := contactinfo.Phone(strings.TrimSpace(number))
 	if err != nil || withheld[n] {
 		return AnonymousCaller
 	}

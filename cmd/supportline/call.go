@@ -10,9 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"supportline/contactinfo"
 	"supportline/errcode"
 	"supportline/oncall"
-	"supportline/phone"
 	"supportline/twiliosim"
 )
 
@@ -83,7 +83,7 @@ func (a *app) placeCall(ctx context.Context, o callOptions, interactive bool, st
 	}
 	from := o.from
 	if from != "anonymous" && from != "Restricted" {
-		n, err := phone.Normalize(from)
+		n, err := contactinfo.Phone(from)
 		if err != nil {
 			return usageError{"--from: " + err.Error()}
 		}
@@ -96,7 +96,7 @@ func (a *app) placeCall(ctx context.Context, o callOptions, interactive bool, st
 			return err
 		}
 		to = p.Line.Number
-	} else if n, err := phone.Normalize(to); err != nil {
+	} else if n, err := contactinfo.Phone(to); err != nil {
 		return usageError{"--to: " + err.Error()}
 	} else {
 		to = n
@@ -171,7 +171,7 @@ func (a *app) parseEngineerKeys(ctx context.Context, spec string) (map[string]st
 		}
 		number := who
 		if strings.HasPrefix(who, "+") {
-			n, err := phone.Normalize(who)
+			n, err := contactinfo.Phone(who)
 			if err != nil {
 				return nil, usageError{"--engineer-keys: " + err.Error()}
 			}

@@ -1,0 +1,95 @@
+// Package contactinfo validates what admins type about people (customers'
+// contacts and engineers): telephone numbers, normalised to E.164 (the form
+// Twilio sends and expects: + then 8 to 15 digits, no leading zero), email
+// addresses and names.
+package contactinfo
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"supportline/errcode"
+)
+
+// Name trims a person's or company's name and checks it is present, at most
+// 200 bytes and free of control characters; what names the field in the
+// error ("contact name").
+func Name(what, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return "", errcode.Errorf(errcode.Invalid, "%s is required", what)
+	case len(s) > 200:
+		return "", errcode.Errorf(errcode.Invalid, "%s is longer than 200 characters", what)
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return "", errcode.Errorf(errcode.Invalid, "%s contains a control character", what)
+		}
+	}
+	return s, nil
+}
+
+// Email trims an optional email address and checks it is a bare address
+// ("jane@acme.example", not "Jane <jane@acme.example>"); empty is allowed.
+func Email(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	if a, err := mail.ParseAddress(s); err != nil || a.Address != s {
+		return "", errcode.Errorf(errcode.Invalid, "%q is not an email address", s)
+	}
+	return s, nil
+}
+
+// Phone accepts an E.164 number written with the usual separators
+// (spaces, dots, dashes, parentheses: "+1 (720) 555-0100") and returns it
+// in strict E.164 ("+17205550100"). Anything else is an error saying why.
+func Phone(s string) (string, error) {
+	in := strings.TrimSpace(s)
+	if in == "" {
+		return "", fmt.Errorf("phone number is empty; use E.164, e.g. +17205550100")
+	}
+	if in[0] != '+' {
+		return "", fmt.Errorf("phone number %q must be in E.164 form, starting with + and the country code, e.g. +17205550100", s)
+	}
+	var b strings.Builder
+	b.WriteByte('+')
+	for _, r := range in[1:] {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+		default:
+			return "", fmt.Errorf("phone number %q contains %q; E.164 allows only + and digits", s, r)
+		}
+	}
+	out := b.String()
+	if err := ValidPhone(out); err != nil {
+		return "", fmt.Errorf("phone number %q: %w", s, err)
+	}
+	return out, nil
+}
+
+// ValidPhone reports whether s is strict E.164: "+", a non-zero digit, and 8 to
+// 15 digits in all.
+func ValidPhone(s string) error {
+	if len(s) < 2 || s[0] != '+' {
+		return fmt.Errorf("must start with + and the country code")
+	}
+	digits := s[1:]
+	for _, r := range digits {
+		if r < '0' || r > '9' {
+			return fmt.Errorf("must contain only digits after the +")
+		}
+	}
+	if digits[0] == '0' {
+		return fmt.Errorf("country code cannot start with 0")
+	}
+	if len(digits) < 8 || len(digits) > 15 {
+		return fmt.Errorf("must have 8 to 15 digits, not %d", len(digits))
+	}
+	return nil
+}
