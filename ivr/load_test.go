@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -202,13 +203,22 @@ func TestLoad200ConcurrentCalls(t *testing.T) {
 // 1/30 of their simulated duration (prompts, key presses, ringing), so 100
 // calls are in progress together, as on a real line at a 30 times higher
 // call rate: per-webhook latency under load rather than queueing.
+// "realtime" (only with SUPPORTLINE_BENCH_REALTIME=1: it takes minutes)
+// runs them at their simulated pace, 100 real calls in progress at once.
 //
 //	SUPPORTLINE_TEST_POSTGRES=postgres://... go test -run '^$' -bench BenchmarkCall -benchtime 200x ./ivr/
 func BenchmarkCall(b *testing.B) {
-	for _, mode := range []struct {
+	modes := []struct {
 		name string
 		pace float64
-	}{{"saturated", 0}, {"paced", 1.0 / 30}} {
+	}{{"saturated", 0}, {"paced", 1.0 / 30}}
+	if os.Getenv("SUPPORTLINE_BENCH_REALTIME") == "1" {
+		modes = append(modes, struct {
+			name string
+			pace float64
+		}{"realtime", 1})
+	}
+	for _, mode := range modes {
 		b.Run(mode.name, func(b *testing.B) { benchmarkCalls(b, 100, mode.pace) })
 	}
 }

@@ -1,4 +1,4 @@
-package notify_test
+package notify
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 
 	"supportline/accounts"
 	"supportline/config"
-	"supportline/notify"
 	"supportline/oncall"
 	"supportline/store"
 	"supportline/store/storetest"
@@ -55,9 +54,9 @@ func TestSLAAlertsTextTheRightEngineers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := &tickets.Watcher{DB: db, OnEvent: notify.SLAAlerts(policy)}
-		outbox := func() []notify.Delivery {
-			ds, err := notify.List(ctx, db, notify.Filter{})
+		w := &tickets.Watcher{DB: db, OnEvent: SLAAlerts(policy)}
+		outbox := func() []Delivery {
+			ds, err := List(ctx, db, Filter{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,6 +78,14 @@ func TestSLAAlertsTextTheRightEngineers(t *testing.T) {
 			!strings.Contains(got[0].Body, acc.Number) {
 			t.Fatalf("warning SMS = %+v, want one to alice naming the account", got)
 		}
+		// The warning reaches Twilio's API as a well-formed request.
+		fake := newFakeTwilio(t)
+		wantTick(t, &Worker{DB: db, Sender: fake.sender(t), Log: discard}, 1, 0)
+		reqs := fake.seen()
+		if len(reqs) != 1 || reqs[0].Form.Get("To") != "+15555550111" || reqs[0].Form.Get("From") != testFrom ||
+			!strings.Contains(reqs[0].Form.Get("Body"), "SLA warning") || !reqs[0].BasicAuth || reqs[0].User != testAccountSid {
+			t.Fatalf("Twilio saw %+v, want one SLA warning to alice from %s", reqs, testFrom)
+		}
 		clock.Advance(15 * time.Minute)
 		if _, err := w.Tick(ctx); err != nil {
 			t.Fatal(err)
@@ -90,7 +97,7 @@ func TestSLAAlertsTextTheRightEngineers(t *testing.T) {
 		if len(got) != 2 {
 			t.Fatalf("after the due time: %d SMS, want 2 (warning, breach once)", len(got))
 		}
-		var breach notify.Delivery
+		var breach Delivery
 		for _, d := range got {
 			if strings.Contains(d.Body, "BREACH") {
 				breach = d
