@@ -68,7 +68,7 @@ type demo struct {
 }
 
 // seedDemo makes (once) a premium account with one contact, engineers alice
-// and bob in a primary schedule and carol in desk, and rotates the
+// and bob in a primary schedule and carol in desk and secondary, and rotates the
 // contact's PIN on every start, so the printed PIN always works.
 func (a *app) seedDemo(ctx context.Context, db *store.DB, policy *config.Policy, line *ivr.Server) (demo, error) {
 	const actor = "demo"
@@ -120,6 +120,9 @@ func (a *app) seedDemo(ctx context.Context, db *store.DB, policy *config.Policy,
 	for _, s := range []oncall.NewSchedule{
 		{Name: "primary", Timezone: "America/Denver", Shift: 168 * time.Hour, Handoff: handoff, Members: []string{"alice", "bob"}},
 		{Name: "desk", Timezone: "America/Denver", Shift: 24 * time.Hour, Handoff: handoff, Members: []string{"carol"}},
+		// The built-in oncall policy's second step, so that `check` finds
+		// every schedule the policy names.
+		{Name: "secondary", Timezone: "America/Denver", Shift: 168 * time.Hour, Handoff: handoff, Members: []string{"carol"}},
 	} {
 		if _, err := roster.AddSchedule(ctx, actor, s); err != nil && !errcode.Is(err, errcode.Conflict) {
 			return demo{}, fmt.Errorf("demo schedule %s: %w", s.Name, err)
@@ -159,7 +162,7 @@ func (a *app) printDemo(d demo, line *ivr.Server) {
   support ID:    %s
   PIN:           %s
   auth token:    %s (development only)
-  engineers:     alice and bob on schedule primary, carol on desk
+  engineers:     alice and bob on schedule primary, carol on desk and secondary
 
 Call it (in another terminal):
   TWILIO_AUTH_TOKEN=%s %s call --url %s --from %s --digits "%s#,1,1"%s
