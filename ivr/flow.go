@@ -74,7 +74,7 @@ func (s *Server) step(c echo.Context) error {
 	ctx, cancel := s.deadline(c)
 	defer cancel()
 	var call Call
-	err = s.tx(ctx, "load", func(tx *store.Tx) (err error) {
+	err = s.read(ctx, "load", func(tx *store.Tx) (err error) {
 		call, err = loadCall(ctx, tx, p.CallSid)
 		return err
 	})

@@ -31,7 +31,7 @@ func (s *Server) whisper(c echo.Context) error {
 	defer cancel()
 	var call Call
 	var t tickets.Ticket
-	err := s.tx(ctx, "whisper", func(tx *store.Tx) (err error) {
+	err := s.read(ctx, "whisper", func(tx *store.Tx) (err error) {
 		if call, err = loadCall(ctx, tx, parent); err != nil {
 			return err
 		}

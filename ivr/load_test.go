@@ -205,6 +205,8 @@ func TestLoad200ConcurrentCalls(t *testing.T) {
 // call rate: per-webhook latency under load rather than queueing.
 // "realtime" (only with SUPPORTLINE_BENCH_REALTIME=1: it takes minutes)
 // runs them at their simulated pace, 100 real calls in progress at once.
+// "sequential" runs one call at a time: what each webhook costs without
+// any contention.
 //
 //	SUPPORTLINE_TEST_POSTGRES=postgres://... go test -run '^$' -bench BenchmarkCall -benchtime 200x ./ivr/
 func BenchmarkCall(b *testing.B) {
@@ -221,6 +223,7 @@ func BenchmarkCall(b *testing.B) {
 	for _, mode := range modes {
 		b.Run(mode.name, func(b *testing.B) { benchmarkCalls(b, 100, mode.pace) })
 	}
+	b.Run("sequential", func(b *testing.B) { benchmarkCalls(b, 1, 0) })
 }
 
 func benchmarkCalls(b *testing.B, concurrency int, pace float64) {

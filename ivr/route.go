@@ -28,18 +28,16 @@ func (s *Server) openTicket(c echo.Context, p params, call Call) error {
 	var rt routing.Route
 	ok := false
 	err := s.tx(ctx, "ticket", func(tx *store.Tx) (err error) {
-		t, err = tickets.Open(ctx, tx, s.Policy, tickets.OpenInput{
-			AccountID: deref(call.AccountID), ContactID: call.ContactID, Plan: call.Plan, Priority: deref(call.Priority)})
-		if err != nil {
-			return err
+		sid := call.CallSid
+		t, err = tickets.Open(ctx, tx, s.Policy, tickets.OpenInput{AccountID: deref(call.AccountID),
+			ContactID: call.ContactID, Plan: call.Plan, Priority: deref(call.Priority), CallSid: &sid})
+		if errcode.Is(err, errcode.Conflict) {
+			// A copy of this webhook running beside this one opened the
+			// call's ticket first (PostgreSQL: this insert waited on the
+			// unique call_sid until that copy committed).
+			return errLost
 		}
-		if err := tickets.SetCall(ctx, tx, t.ID, call.CallSid); err != nil {
-			if errcode.Is(err, errcode.Conflict) {
-				// A copy of this webhook running beside this one opened the
-				// call's ticket first (PostgreSQL: this insert waited on the
-				// unique call_sid until that copy committed).
-				return errLost
-			}
+		if err != nil {
 			return err
 		}
 		rt, err = s.decide(ctx, tx, call.Plan, deref(call.Priority), tx.Now)

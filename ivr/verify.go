@@ -132,7 +132,7 @@ func (s *Server) rerender(c echo.Context, p params) error {
 	ctx, cancel := s.deadline(c)
 	defer cancel()
 	var call Call
-	err := s.tx(ctx, "load", func(tx *store.Tx) (err error) {
+	err := s.read(ctx, "load", func(tx *store.Tx) (err error) {
 		call, err = loadCall(ctx, tx, p.CallSid)
 		return err
 	})

@@ -146,12 +146,29 @@ func (db *DB) Ping(ctx context.Context) error { return db.x.PingContext(ctx) }
 // `?` placeholders and rebind them for the engine, and store time.Time
 // arguments in UTC.
 type Tx struct {
-	tx     *sqlx.Tx
+	tx     execer
 	engine Engine
 	// Now is the clock reading taken when the transaction began, in UTC and
 	// truncated to microseconds (PostgreSQL's resolution), so that every row
 	// a transaction writes carries the same instant.
 	Now time.Time
+}
+
+// execer is what a Tx runs statements on: a transaction, or the pool for
+// Read.
+type execer interface {
+	sqlx.ExtContext
+	GetContext(ctx context.Context, dest any, query string, args ...any) error
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+}
+
+// Read runs fn with statements outside any transaction, each on its own:
+// for a read that is a single statement (or reads that need no common
+// snapshot), where BEGIN and COMMIT would be two more round trips on the
+// hot path. Writes do not belong here; ForUpdate and SkipLocked mean
+// nothing without a transaction.
+func (db *DB) Read(ctx context.Context, fn func(tx *Tx) error) error {
+	return fn(&Tx{tx: db.x, engine: db.engine, Now: db.Now().UTC().Truncate(time.Microsecond)})
 }
 
 // InTx runs fn in a transaction, committing when fn returns nil and rolling
@@ -261,6 +278,9 @@ func (tx *Tx) ForUpdate() string {
 // attempt that changed nothing else. A no-op on SQLite.
 func (tx *Tx) RelaxDurability(ctx context.Context) error {
 	if tx.engine != Postgres {
+		return nil
+	}
+	if _, inTx := tx.tx.(*sqlx.Tx); !inTx {
 		return nil
 	}
 	_, err := tx.tx.ExecContext(ctx, "SET LOCAL synchronous_commit TO OFF")

@@ -114,3 +114,30 @@ func TestOpenRejectsBadURLs(t *testing.T) {
 		}
 	}
 }
+
+func TestReadOutsideTransaction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO accounts (number, name, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+				"100001", "Acme", "premium", tx.Now, tx.Now)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var name string
+		err = db.Read(ctx, func(tx *store.Tx) error {
+			if err := tx.RelaxDurability(ctx); err != nil { // a no-op outside a transaction
+				return err
+			}
+			return tx.Get(ctx, &name, `SELECT name FROM accounts WHERE number = ?`, "100001")
+		})
+		if err != nil || name != "Acme" {
+			t.Fatalf("Read = %q, %v; want Acme", name, err)
+		}
+		if got := storetest.ClockOf(db).Now(); !got.Equal(time.Date(2026, 11, 18, 15, 0, 0, 0, time.UTC)) {
+			t.Fatalf("clock = %v", got)
+		}
+	})
+}

@@ -43,18 +43,6 @@ func ForAccount(ctx context.Context, tx *store.Tx, number, accountID int64) (Tic
 	return t, nil
 }
 
-// SetCall links the ticket to the call that opened it. The unique index on
-// call_sid makes a second ticket for one call impossible.
-func SetCall(ctx context.Context, tx *store.Tx, ticketID int64, callSid string) error {
-	if _, err := tx.Exec(ctx, `UPDATE tickets SET call_sid = ? WHERE id = ?`, callSid, ticketID); err != nil {
-		if store.IsUniqueViolation(err) {
-			return errcode.Errorf(errcode.Conflict, "call %s already has a ticket", callSid)
-		}
-		return fmt.Errorf("link ticket to call: %w", err)
-	}
-	return nil
-}
-
 // AddEvent appends an event to a ticket's history at tx.Now.
 func AddEvent(ctx context.Context, tx *store.Tx, ticketID int64, kind EventKind, detail string) error {
 	_, _, err := addEvent(ctx, tx, ticketID, kind, tx.Now, detail)

@@ -22,6 +22,9 @@ type OpenInput struct {
 	// Plan is the account's plan; with Priority it selects the promise.
 	Plan     string
 	Priority int
+	// CallSid is the phone call that opens the ticket, if any; a call opens
+	// at most one ticket (errcode.Conflict for a second).
+	CallSid *string
 }
 
 // Open opens a ticket inside tx, its SLA clock starting at tx.Now. The
@@ -40,24 +43,30 @@ func Open(ctx context.Context, tx *store.Tx, policy *config.Policy, in OpenInput
 	if err != nil {
 		return Ticket{}, err
 	}
-	var accountNumber string
-	err = tx.Get(ctx, &accountNumber, `SELECT number FROM accounts WHERE id = ?`, in.AccountID)
+	// The account and, when given, the contact, in one read.
+	var owner struct {
+		Number  string `db:"number"`
+		Contact *int64 `db:"contact_account"`
+	}
+	var contactID int64
+	if in.ContactID != nil {
+		contactID = *in.ContactID
+	}
+	err = tx.Get(ctx, &owner, `SELECT a.number, c.account_id AS contact_account
+		FROM accounts a LEFT JOIN contacts c ON c.id = ? AND c.removed_at IS NULL
+		WHERE a.id = ?`, contactID, in.AccountID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Ticket{}, errcode.Errorf(errcode.NotFound, "no account with id %d", in.AccountID)
 	}
 	if err != nil {
 		return Ticket{}, fmt.Errorf("open ticket: read account %d: %w", in.AccountID, err)
 	}
+	accountNumber := owner.Number
 	if in.ContactID != nil {
-		var owner int64
-		err := tx.Get(ctx, &owner, `SELECT account_id FROM contacts WHERE id = ? AND removed_at IS NULL`, *in.ContactID)
-		if errors.Is(err, sql.ErrNoRows) {
+		if owner.Contact == nil {
 			return Ticket{}, errcode.Errorf(errcode.NotFound, "no current contact with id %d", *in.ContactID)
 		}
-		if err != nil {
-			return Ticket{}, fmt.Errorf("open ticket: read contact %d: %w", *in.ContactID, err)
-		}
-		if owner != in.AccountID {
+		if *owner.Contact != in.AccountID {
 			return Ticket{}, errcode.Errorf(errcode.Invalid, "contact %d is not a contact of account %s", *in.ContactID, accountNumber)
 		}
 	}
@@ -77,6 +86,7 @@ func Open(ctx context.Context, tx *store.Tx, policy *config.Policy, in OpenInput
 		ResponseDue:   due,
 		WarnAt:        warn,
 		Status:        StatusOpen,
+		CallSid:       in.CallSid,
 	}
 	var ids struct {
 		ID     int64 `db:"id"`
@@ -85,9 +95,13 @@ func Open(ctx context.Context, tx *store.Tx, policy *config.Policy, in OpenInput
 	// No number in the column list: a sequence (PostgreSQL) or the row id
 	// (SQLite) provides it, so the SQL is the same on both engines.
 	err = tx.Get(ctx, &ids, `INSERT INTO tickets
-		(account_id, contact_id, plan, priority, opened_at, target, clock, response_due, warn_at, status)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, number`,
-		t.AccountID, t.ContactID, t.Plan, t.Priority, t.OpenedAt, t.Target, t.Clock, t.ResponseDue, t.WarnAt, t.Status)
+		(account_id, contact_id, plan, priority, opened_at, target, clock, response_due, warn_at, status, call_sid)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, number`,
+		t.AccountID, t.ContactID, t.Plan, t.Priority, t.OpenedAt, t.Target, t.Clock, t.ResponseDue, t.WarnAt, t.Status, t.CallSid)
+	if store.IsUniqueViolation(err) && in.CallSid != nil {
+		// The call's ticket exists: a copy of the same webhook opened it.
+		return Ticket{}, errcode.Errorf(errcode.Conflict, "call %s already has a ticket", *in.CallSid)
+	}
 	if err != nil {
 		return Ticket{}, fmt.Errorf("open ticket for account %s: %w", accountNumber, err)
 	}

@@ -355,3 +355,25 @@ func TestNumbersAreSequential(t *testing.T) {
 		}
 	})
 }
+
+func TestOneTicketPerCall(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		p := config.Default()
+		acct, contact := mustAccount(t, db, p, "premium")
+		sid := "CA0123456789abcdef0123456789abcdef"
+		first := mustOpen(t, db, p, tickets.OpenInput{AccountID: acct, ContactID: &contact, Plan: "premium", Priority: 1, CallSid: &sid})
+		if first.CallSid == nil || *first.CallSid != sid {
+			t.Fatalf("CallSid = %v, want %s", first.CallSid, sid)
+		}
+		_, err := open(db, p, tickets.OpenInput{AccountID: acct, ContactID: &contact, Plan: "premium", Priority: 2, CallSid: &sid})
+		if !errcode.Is(err, errcode.Conflict) {
+			t.Fatalf("second ticket for one call: %v, want a conflict", err)
+		}
+		if got := mustGet(t, db, first.Number); got.CallSid == nil || *got.CallSid != sid {
+			t.Fatalf("stored CallSid = %v", got.CallSid)
+		}
+		// Tickets opened by other means carry no call and do not collide.
+		mustOpen(t, db, p, tickets.OpenInput{AccountID: acct, Plan: "premium", Priority: 3})
+		mustOpen(t, db, p, tickets.OpenInput{AccountID: acct, Plan: "premium", Priority: 3})
+	})
+}
