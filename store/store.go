@@ -70,7 +70,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		x.SetMaxOpenConns(4)
 	} else {
 		x.SetMaxOpenConns(20)
-		x.SetMaxIdleConns(10)
+		x.SetMaxIdleConns(20) // as many as may be open: a burst must not close and redial connections
 		x.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -163,3 +163,15 @@ func TestServeStartsReadyAndStops(t *testing.T) {
 		t.Fatalf("log lacks the clean stop: %s", errs.String())
 	}
 }
+
+func TestServeRefusalTouchesNoDatabase(t *testing.T) {
+	t.Setenv("TWILIO_AUTH_TOKEN", "")
+	t.Setenv("SUPPORTLINE_PUBLIC_URL", "")
+	c := newCLI(t)
+	if code, _, _ := c.run("serve", "--addr", "127.0.0.1:0"); code == 0 {
+		t.Fatal("serve started without a token")
+	}
+	if _, err := os.Stat(c.db); !os.IsNotExist(err) {
+		t.Fatalf("serve created the database before refusing: %v", err)
+	}
+}

@@ -21,10 +21,11 @@ import (
 // uses by default. It is public on purpose: demo mode is for a laptop.
 const demoToken = "supportline-demo-token"
 
-// phoneLine builds the webhook server. Outside demo mode the auth token and
-// the public URL must come from the environment: without them no request
-// could be verified, so serve refuses to start.
-func (a *app) phoneLine(db *store.DB, policy *config.Policy, log *slog.Logger, addr string, demo bool) (*ivr.Server, error) {
+// phoneLine builds the webhook server, without its database (the caller
+// sets DB once it is open). Outside demo mode the auth token and the public
+// URL must come from the environment: without them no request could be
+// verified, so serve refuses to start.
+func (a *app) phoneLine(policy *config.Policy, log *slog.Logger, addr string, demo bool) (*ivr.Server, error) {
 	token := os.Getenv("TWILIO_AUTH_TOKEN")
 	public := os.Getenv("SUPPORTLINE_PUBLIC_URL")
 	if demo {
@@ -45,9 +46,8 @@ func (a *app) phoneLine(db *store.DB, policy *config.Policy, log *slog.Logger, a
 		return nil, errcode.Errorf(errcode.Invalid, "SUPPORTLINE_PUBLIC_URL %q must start with https:// (or http:// for local tests)", public)
 	}
 	return &ivr.Server{
-		DB:        db,
 		Policy:    policy,
-		Pins:      &pins.Service{DB: db, Policy: policy.Pins, Log: log},
+		Pins:      &pins.Service{Policy: policy.Pins, Log: log},
 		Log:       log,
 		PublicURL: strings.TrimRight(public, "/"),
 		Tokens:    []string{token, os.Getenv("TWILIO_AUTH_TOKEN_SECONDARY")},

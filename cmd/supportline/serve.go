@@ -24,14 +24,17 @@ func (a *app) serveCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// Settings first: a missing secret stops serve before it touches
+			// the database.
+			line, err := a.phoneLine(policy, log, addr, demoMode)
+			if err != nil {
+				return err
+			}
 			db, err := a.openDB(ctx)
 			if err != nil {
 				return err
 			}
-			line, err := a.phoneLine(db, policy, log, addr, demoMode)
-			if err != nil {
-				return err
-			}
+			line.DB, line.Pins.DB = db, db
 			if demoMode {
 				d, err := a.seedDemo(ctx, db, policy, line)
 				if err != nil {
