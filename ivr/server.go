@@ -158,7 +158,7 @@ func (s *Server) read(ctx context.Context, step string, fn func(tx *store.Tx) er
 			return err
 		}
 	}
-	return s.DB.Read(ctx, fn)
+	return s.DB.NoTx(ctx, fn)
 }
 
 // menuTx is tx for changes that only move a caller through the menu (or

@@ -155,19 +155,18 @@ type Tx struct {
 }
 
 // execer is what a Tx runs statements on: a transaction, or the pool for
-// Read.
+// NoTx.
 type execer interface {
 	sqlx.ExtContext
 	GetContext(ctx context.Context, dest any, query string, args ...any) error
 	SelectContext(ctx context.Context, dest any, query string, args ...any) error
 }
 
-// Read runs fn with statements outside any transaction, each on its own:
-// for a read that is a single statement (or reads that need no common
-// snapshot), where BEGIN and COMMIT would be two more round trips on the
-// hot path. Writes do not belong here; ForUpdate and SkipLocked mean
-// nothing without a transaction.
-func (db *DB) Read(ctx context.Context, fn func(tx *Tx) error) error {
+// NoTx runs fn with statements outside any transaction, each committing on
+// its own: for work that is a single statement, or reads that need no
+// common snapshot, where BEGIN and COMMIT would be two more round trips on
+// a hot path. ForUpdate, SkipLocked and RelaxDurability mean nothing here.
+func (db *DB) NoTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return fn(&Tx{tx: db.x, engine: db.engine, Now: db.Now().UTC().Truncate(time.Microsecond)})
 }
 

@@ -127,7 +127,7 @@ func TestReadOutsideTransaction(t *testing.T) {
 			t.Fatal(err)
 		}
 		var name string
-		err = db.Read(ctx, func(tx *store.Tx) error {
+		err = db.NoTx(ctx, func(tx *store.Tx) error {
 			if err := tx.RelaxDurability(ctx); err != nil { // a no-op outside a transaction
 				return err
 			}
