@@ -69,10 +69,11 @@ type Call struct {
 	UpdatedAt   time.Time  `db:"updated_at"`
 	EndedAt     *time.Time `db:"ended_at"`
 
-	// Read with the call, from its account and contact.
-	Plan        string `db:"plan"`
-	AccountName string `db:"account_name"`
-	ContactName string `db:"contact_name"`
+	// Read with the call, from its account, contact and ticket.
+	TicketNumber int64  `db:"ticket_number"`
+	Plan         string `db:"plan"`
+	AccountName  string `db:"account_name"`
+	ContactName  string `db:"contact_name"`
 }
 
 // DialStep is one engineer to ring, frozen into the call when its ticket
@@ -104,8 +105,10 @@ var errNoCall = errors.New("no such call")
 const callSelect = `SELECT c.call_sid, c.from_number, c.to_number, c.step, c.seq, c.via_caller_id, c.support_id,
 		c.contact_id, c.account_id, c.pin_attempts, c.misses, c.priority, c.ticket_id, c.route, c.dial_step, c.outcome,
 		c.status, c.duration, c.created_at, c.updated_at, c.ended_at,
-		COALESCE(a.plan, '') AS plan, COALESCE(a.name, '') AS account_name, COALESCE(ct.name, '') AS contact_name
-	FROM calls c LEFT JOIN accounts a ON a.id = c.account_id LEFT JOIN contacts ct ON ct.id = c.contact_id`
+		COALESCE(a.plan, '') AS plan, COALESCE(a.name, '') AS account_name, COALESCE(ct.name, '') AS contact_name,
+		COALESCE(t.number, 0) AS ticket_number
+	FROM calls c LEFT JOIN accounts a ON a.id = c.account_id LEFT JOIN contacts ct ON ct.id = c.contact_id
+		LEFT JOIN tickets t ON t.id = c.ticket_id`
 
 func loadCall(ctx context.Context, tx *store.Tx, sid string) (Call, error) {
 	var c Call

@@ -30,15 +30,10 @@ func (s *Server) whisper(c echo.Context) error {
 	ctx, cancel := s.deadline(c)
 	defer cancel()
 	var call Call
-	var t tickets.Ticket
 	err := s.read(ctx, "whisper", func(tx *store.Tx) (err error) {
-		if call, err = loadCall(ctx, tx, parent); err != nil {
-			return err
+		if call, err = loadCall(ctx, tx, parent); err == nil && call.TicketID == nil {
+			err = errNoCall
 		}
-		if call.TicketID == nil {
-			return errNoCall
-		}
-		t, err = tickets.ByID(ctx, tx, *call.TicketID)
 		return err
 	})
 	var sp speech
@@ -51,10 +46,11 @@ func (s *Server) whisper(c echo.Context) error {
 		sp.hangup()
 		return send(c, sp)
 	}
-	pr, _ := s.Policy.Priority(t.Priority)
-	text := s.words("whisper", "priority_word", s.Policy.PriorityWord(), "level", strconv.Itoa(t.Priority),
+	level := deref(call.Priority)
+	pr, _ := s.Policy.Priority(level)
+	text := s.words("whisper", "priority_word", s.Policy.PriorityWord(), "level", strconv.Itoa(level),
 		"name", pr.Name, "account", call.AccountName, "contact", call.ContactName,
-		"ticket", spell(strconv.FormatInt(t.Number, 10)))
+		"ticket", spell(strconv.FormatInt(call.TicketNumber, 10)))
 	sp.add(&twiml.VoiceGather{
 		Input:     "dtmf",
 		NumDigits: "1",
@@ -106,16 +102,12 @@ func (s *Server) whisperAnswer(c echo.Context) error {
 		if p.Digits != "1" {
 			return tickets.AddEvent(ctx, tx, *call.TicketID, "whisper", handle+" declined")
 		}
-		t, err := tickets.ByID(ctx, tx, *call.TicketID)
-		if err != nil {
-			return err
-		}
 		// The acceptance first, then the response it causes: the ticket's
 		// history reads in that order.
 		if err := tickets.AddEvent(ctx, tx, *call.TicketID, "whisper", handle+" accepted"); err != nil {
 			return err
 		}
-		if _, err := tickets.RespondTx(ctx, tx, t.Number, handle); err != nil {
+		if _, err := tickets.RespondTx(ctx, tx, call.TicketNumber, handle); err != nil {
 			return err
 		}
 		from := call.Seq

@@ -228,27 +228,32 @@ func (s *Store) RemoveSchedule(ctx context.Context, actor, name string) (StoredS
 
 const scheduleColumns = `id, name, timezone, shift_minutes, handoff, created_at, updated_at`
 
-// schedules reads every schedule with its members, ordered by name.
+// schedules reads every schedule with its members, ordered by name, in one
+// statement (it is on the phone line's path: every routing decision).
 func schedules(ctx context.Context, tx *store.Tx) ([]StoredSchedule, error) {
-	var rows []scheduleRow
-	if err := tx.Select(ctx, &rows, `SELECT `+scheduleColumns+` FROM schedules ORDER BY name`); err != nil {
+	var rows []struct {
+		scheduleRow
+		Member *string `db:"member"`
+	}
+	err := tx.Select(ctx, &rows, `SELECT s.id, s.name, s.timezone, s.shift_minutes, s.handoff, s.created_at, s.updated_at,
+			e.handle AS member
+		FROM schedules s
+		LEFT JOIN schedule_members m ON m.schedule_id = s.id
+		LEFT JOIN engineers e ON e.id = m.engineer_id
+		ORDER BY s.name, m.position`)
+	if err != nil {
 		return nil, fmt.Errorf("read schedules: %w", err)
 	}
-	var members []struct {
-		ScheduleID int64  `db:"schedule_id"`
-		Handle     string `db:"handle"`
-	}
-	if err := tx.Select(ctx, &members, `SELECT m.schedule_id, e.handle FROM schedule_members m
-		JOIN engineers e ON e.id = m.engineer_id ORDER BY m.schedule_id, m.position`); err != nil {
-		return nil, fmt.Errorf("read schedule members: %w", err)
-	}
-	byID := map[int64][]string{}
-	for _, m := range members {
-		byID[m.ScheduleID] = append(byID[m.ScheduleID], m.Handle)
-	}
-	out := make([]StoredSchedule, len(rows))
+	var out []StoredSchedule
+	var members []string
 	for i, r := range rows {
-		out[i] = r.schedule(byID[r.ID])
+		if r.Member != nil {
+			members = append(members, *r.Member)
+		}
+		if i == len(rows)-1 || rows[i+1].ID != r.ID {
+			out = append(out, r.scheduleRow.schedule(members))
+			members = nil
+		}
 	}
 	return out, nil
 }
