@@ -266,9 +266,7 @@ func (s *Server) miss(c echo.Context, p params, call Call, text string) error {
 func (s *Server) supportID(c echo.Context, p params, call Call) error {
 	switch {
 	case strings.Contains(p.Digits, "*"):
-		var sp speech
-		s.render(&sp, &call)
-		return send(c, sp)
+		return s.repeat(c, &call)
 	case len(p.Digits) != 8 || strings.Trim(p.Digits, "0123456789") != "":
 		return s.miss(c, p, call, "Support IDs have eight digits.")
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/twilio/twilio-go/twiml"
 
+	"supportline/errcode"
 	"supportline/notify"
 	"supportline/routing"
 	"supportline/store"
@@ -296,7 +297,7 @@ func (s *Server) status(c echo.Context) error {
 func (s *Server) escalate(c echo.Context, p params, call Call) error {
 	d := p.Digits
 	if strings.Contains(d, "*") {
-		return s.rerender(c, p)
+		return s.repeat(c, &call)
 	}
 	number, err := strconv.ParseInt(d, 10, 64)
 	if err != nil || d == "" {
@@ -309,7 +310,7 @@ func (s *Server) escalate(c echo.Context, p params, call Call) error {
 	found := true
 	err = s.tx(ctx, "escalate", func(tx *store.Tx) error {
 		t, err := tickets.ForAccount(ctx, tx, number, deref(call.AccountID))
-		if notFoundErr(err) {
+		if errcode.Is(err, errcode.NotFound) {
 			found = false
 			return nil
 		}

@@ -40,7 +40,7 @@ func (s *Server) openTicket(c echo.Context, p params, call Call) error {
 		if err != nil {
 			return err
 		}
-		rt, err = s.decide(ctx, tx, call.Plan, deref(call.Priority), tx.Now)
+		rt, err = s.Route(ctx, tx, call.Plan, deref(call.Priority), tx.Now)
 		if err != nil {
 			return err
 		}
@@ -95,13 +95,9 @@ func oncallSnapshot(ctx context.Context, tx *store.Tx, at time.Time) (oncall.Ros
 	return oncall.Snapshot(ctx, tx, at, at.Add(time.Second))
 }
 
-// Route says where a call of plan and priority would go at `at`.
+// Route loads who is on call and says where a call of plan and priority
+// goes at `at` (serve --demo asks it too, to name the engineer on call).
 func (s *Server) Route(ctx context.Context, tx *store.Tx, plan string, priority int, at time.Time) (routing.Route, error) {
-	return s.decide(ctx, tx, plan, priority, at)
-}
-
-// decide loads who is on call and routes plan/priority at `at`.
-func (s *Server) decide(ctx context.Context, tx *store.Tx, plan string, priority int, at time.Time) (routing.Route, error) {
 	roster, err := oncallSnapshot(ctx, tx, at)
 	if err != nil {
 		return routing.Route{}, err

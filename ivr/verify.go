@@ -2,12 +2,10 @@ package ivr
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
-	"supportline/errcode"
 	"supportline/pins"
 	"supportline/store"
 )
@@ -20,9 +18,7 @@ import (
 func (s *Server) pin(c echo.Context, p params, call Call) error {
 	keyed := p.Digits
 	if strings.Contains(keyed, "*") {
-		var sp speech
-		s.render(&sp, &call)
-		return send(c, sp)
+		return s.repeat(c, &call)
 	}
 	if keyed == "" {
 		return s.miss(c, p, call, s.words("pin_wrong"))
@@ -99,8 +95,8 @@ func (s *Server) pinRetry(c echo.Context, p params, call Call, cause error) erro
 		_, err := saveCall(ctx, tx, &call, from)
 		return err
 	})
-	c.QueryParams().Set("s", string(call.Step))
-	c.QueryParams().Set("q", strconv.Itoa(call.Seq))
+	// The retry re-prompts whatever step the call is at, so the request's
+	// (now stale) step and sequence in the URL are fine.
 	return s.trouble(c, p, cause)
 }
 
@@ -127,7 +123,15 @@ func (s *Server) finish(c echo.Context, p params, call Call, from int, texts ...
 	return send(c, sp)
 }
 
-// rerender answers with the call's current step, as it is in the database.
+// repeat answers with the prompt of the call's current step (star).
+func (s *Server) repeat(c echo.Context, call *Call) error {
+	var sp speech
+	s.render(&sp, call)
+	return send(c, sp)
+}
+
+// rerender answers with the call's current step, as it is in the database
+// (after another request moved the call first).
 func (s *Server) rerender(c echo.Context, p params) error {
 	ctx, cancel := s.deadline(c)
 	defer cancel()
@@ -150,7 +154,7 @@ func (s *Server) priority(c echo.Context, p params, call Call) error {
 	from := call.Seq
 	switch d := p.Digits; {
 	case d == "*":
-		return s.rerender(c, p)
+		return s.repeat(c, &call)
 	case d == "9":
 		call.Step, call.Misses = StepEscalate, 0
 		return s.move(c, p, call, from)
@@ -173,7 +177,7 @@ func (s *Server) confirm(c echo.Context, p params, call Call) error {
 	from := call.Seq
 	switch p.Digits {
 	case "*":
-		return s.rerender(c, p)
+		return s.repeat(c, &call)
 	case "1":
 		return s.openTicket(c, p, call)
 	case "2":
@@ -182,5 +186,3 @@ func (s *Server) confirm(c echo.Context, p params, call Call) error {
 	}
 	return s.miss(c, p, call, s.words("invalid_key"))
 }
-
-func notFoundErr(err error) bool { return errcode.Is(err, errcode.NotFound) }

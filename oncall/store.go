@@ -50,7 +50,7 @@ func (s StoredSchedule) MarshalJSON() ([]byte, error) {
 		Members      []string  `json:"members"`
 		CreatedAt    time.Time `json:"created_at"`
 		UpdatedAt    time.Time `json:"updated_at"`
-	}{s.Name, zone, shiftString(s.Shift), int64(s.Shift / time.Minute), s.Handoff.String(), nonNil(s.Members), s.CreatedAt, s.UpdatedAt})
+	}{s.Name, zone, ShiftString(s.Shift), int64(s.Shift / time.Minute), s.Handoff.String(), nonNil(s.Members), s.CreatedAt, s.UpdatedAt})
 }
 
 // NewSchedule is the input of [Store.AddSchedule].
@@ -317,9 +317,9 @@ func trimAll(ss []string) []string {
 	return out
 }
 
-// shiftString writes a whole-minute duration the way it is typed: 168h,
+// ShiftString writes a whole-minute shift length the way it is typed: 168h,
 // 1h30m, 45m.
-func shiftString(d time.Duration) string {
+func ShiftString(d time.Duration) string {
 	h, m := int64(d/time.Hour), int64(d%time.Hour/time.Minute)
 	switch {
 	case h == 0:

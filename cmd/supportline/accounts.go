@@ -14,11 +14,7 @@ import (
 )
 
 func (a *app) accountsService(ctx context.Context) (*accounts.Service, error) {
-	p, err := a.loadPolicy()
-	if err != nil {
-		return nil, err
-	}
-	db, err := a.openDB(ctx)
+	p, db, err := a.policyAndDB(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -67,17 +67,6 @@ func local(t time.Time) string {
 	return t.Format("Mon 2006-01-02 15:04 MST")
 }
 
-// shiftText prints a shift length the way it is typed: 168h, 12h, 90m, 1h30m.
-func shiftText(d time.Duration) string {
-	h, m := int64(d/time.Hour), int64(d%time.Hour/time.Minute)
-	switch {
-	case h == 0:
-		return fmt.Sprintf("%dm", m)
-	case m == 0:
-		return fmt.Sprintf("%dh", h)
-	}
-	return fmt.Sprintf("%dh%dm", h, m)
-}
 
 func (a *app) engineerCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "engineer", Short: "Manage the engineers who take calls"}
@@ -191,7 +180,7 @@ func (a *app) scheduleCommand() *cobra.Command {
 			}
 			return a.emit(s, func() {
 				fmt.Fprintf(a.stdout, "schedule %s added: %s shifts from %s %s, members: %s\n",
-					s.Name, shiftText(s.Shift), s.Handoff, s.Location, membersText(s.Members))
+					s.Name, oncall.ShiftString(s.Shift), s.Handoff, s.Location, membersText(s.Members))
 			})
 		},
 	}
@@ -216,7 +205,7 @@ func (a *app) scheduleCommand() *cobra.Command {
 			return a.emit(nonNil(ss), func() {
 				rows := make([][]string, len(ss))
 				for i, s := range ss {
-					rows[i] = []string{s.Name, zoneText(s.Schedule), shiftText(s.Shift), s.Handoff.String(), membersText(s.Members)}
+					rows[i] = []string{s.Name, zoneText(s.Schedule), oncall.ShiftString(s.Shift), s.Handoff.String(), membersText(s.Members)}
 				}
 				a.table([]string{"NAME", "TIMEZONE", "SHIFT", "HANDOFF", "MEMBERS"}, rows)
 			})
@@ -251,7 +240,7 @@ func (a *app) scheduleCommand() *cobra.Command {
 			}{s, shifts}
 			return a.emit(out, func() {
 				fmt.Fprintf(a.stdout, "Schedule %s: %s shifts from %s %s\nMembers:  %s\n\n",
-					s.Name, shiftText(s.Shift), s.Handoff, zoneText(s.Schedule), membersText(s.Members))
+					s.Name, oncall.ShiftString(s.Shift), s.Handoff, zoneText(s.Schedule), membersText(s.Members))
 				if len(shifts) == 0 {
 					fmt.Fprintf(a.stdout, "nobody is on call from %s on: %s\n", local(at.In(s.Location)), oncall.WhyNobody(s.Schedule, at))
 					return

@@ -12,11 +12,7 @@ import (
 )
 
 func (a *app) pinsService(ctx context.Context) (*pins.Service, error) {
-	p, err := a.loadPolicy()
-	if err != nil {
-		return nil, err
-	}
-	db, err := a.openDB(ctx)
+	p, db, err := a.policyAndDB(ctx)
 	if err != nil {
 		return nil, err
 	}
