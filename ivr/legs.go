@@ -215,7 +215,11 @@ func (s *Server) textOnCall(ctx context.Context, tx *store.Tx, call *Call, t tic
 	in := routing.NewInput(s.Policy, call.Plan, t.Priority, tx.Now, roster)
 	body := fmt.Sprintf("Voicemail on ticket %d: %s %d, %s (%s). Listen: %s", t.Number,
 		s.Policy.PriorityWord(), t.Priority, call.AccountName, call.ContactName, recURL)
-	for _, st := range routing.OnCallFor(in) {
+	to := routing.OnCallFor(in)
+	if len(to) == 0 {
+		s.Log.Warn("voicemail: nobody on call takes SMS; nobody was texted", "call_sid", call.CallSid, "ticket", t.Number)
+	}
+	for _, st := range to {
 		if _, err := notify.Enqueue(ctx, tx, notify.Message{
 			EventKey: fmt.Sprintf("ticket:%d:voicemail", t.Number), To: st.Number, Body: body}); err != nil {
 			return err
@@ -332,7 +336,11 @@ func (s *Server) escalate(c echo.Context, p params, call Call) error {
 			in := routing.NewInput(s.Policy, t.Plan, t.Priority, tx.Now, roster)
 			body := fmt.Sprintf("ESCALATED ticket %d by %s (%s), %s %d, opened %s.", t.Number, call.AccountName,
 				call.ContactName, s.Policy.PriorityWord(), t.Priority, t.OpenedAt.UTC().Format(time.RFC3339))
-			for _, e := range routing.LastStep(in) {
+			to := routing.EscalateTo(in)
+			if len(to) == 0 {
+				s.Log.Warn("escalation: nobody on call takes SMS; nobody was texted", "call_sid", call.CallSid, "ticket", t.Number)
+			}
+			for _, e := range to {
 				if _, err := notify.Enqueue(ctx, tx, notify.Message{
 					EventKey: fmt.Sprintf("ticket:%d:escalated", t.Number), To: e.Phone, Body: body}); err != nil {
 					return err

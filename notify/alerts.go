@@ -37,7 +37,7 @@ func SLAAlerts(policy *config.Policy) func(ctx context.Context, tx *store.Tx, ev
 			body = fmt.Sprintf("SLA warning: ticket %d (account %s, %s %d) needs a first response by %s.",
 				t.Number, t.AccountNumber, word, t.Priority, t.ResponseDue.UTC().Format(time.RFC3339))
 		} else {
-			for _, e := range routing.LastStep(in) {
+			for _, e := range routing.EscalateTo(in) {
 				to = append(to, e.Phone)
 			}
 			body = fmt.Sprintf("SLA BREACH: ticket %d (account %s, %s %d) had no response by %s.",

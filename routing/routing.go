@@ -308,6 +308,30 @@ func LastStep(in Input) []Engineer {
 	return []Engineer{eng}
 }
 
+// EscalateTo returns who to text when a ticket of in.Plan at in.Priority is
+// escalated or breaches its SLA: the last step's engineer (LastStep), or,
+// when nobody there takes SMS, every engineer on call along the route who
+// does, so that an escalation never goes to no one while someone is on
+// call. It is nil only when nobody on the route can be texted.
+func EscalateTo(in Input) []Engineer {
+	if last := LastStep(in); len(last) > 0 {
+		return last
+	}
+	policy, ok := route(in)
+	if !ok {
+		return nil
+	}
+	steps, _ := walk(in, policy, true)
+	out := make([]Engineer, 0, len(steps))
+	for _, st := range steps {
+		out = append(out, in.Engineers[st.Handle])
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
 // route is the escalation policy of in's plan priority, if it has one.
 func route(in Input) (string, bool) {
 	if in.Policy == nil {

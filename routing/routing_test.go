@@ -329,6 +329,16 @@ func TestNotifyTargets(t *testing.T) {
 	if got := routing.LastStep(in("premium", 1, scheds, engineers)); got != nil {
 		t.Errorf("LastStep with erin (no SMS) on call = %v, want nil", got)
 	}
+	// Escalations still reach someone: the earlier step's engineer.
+	if got := last(routing.EscalateTo(in("premium", 1, scheds, engineers))); got != "alice" {
+		t.Errorf("EscalateTo with erin (no SMS) in the last step = %q, want alice", got)
+	}
+	if got := last(routing.EscalateTo(in("premium", 1, roster(t), engineers))); got != "carol" {
+		t.Errorf("EscalateTo premium 1 = %q, want carol (the last step)", got)
+	}
+	if got := routing.EscalateTo(in("premium", 1, map[string]oncall.Schedule{}, engineers)); got != nil {
+		t.Errorf("EscalateTo with no schedules = %v, want nil", got)
+	}
 }
 
 func TestExplain(t *testing.T) {
