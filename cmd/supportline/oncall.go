@@ -67,7 +67,6 @@ func local(t time.Time) string {
 	return t.Format("Mon 2006-01-02 15:04 MST")
 }
 
-
 func (a *app) engineerCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "engineer", Short: "Manage the engineers who take calls"}
 
