@@ -274,50 +274,55 @@ func credential(ctx context.Context, tx *store.Tx, contactID int64, forUpdate bo
 }
 
 // precheck answers the attempts refused without a hash (a throttled calling
-// number, a locked contact) in two single statements outside any
-// transaction: one read, and the audit row, which commits on its own.
-// Someone hammering the line thus costs two round trips an attempt. For
-// that, this read looks at the contacts table itself (the identity columns
-// only; accounts owns the rest). Whatever precheck lets through, reserve
-// checks again under locks; a refusal it decides from rows a moment old is
-// one those rows justified.
+// number, a locked contact) in one statement outside any transaction: an
+// INSERT of the refusal's audit row that selects from the throttle count and
+// the contact's lock, and so inserts nothing when there is nothing to refuse.
+// Someone hammering the line thus costs one round trip an attempt. For that,
+// the statement looks at the contacts table itself (the identity columns
+// only; accounts owns the rest) and builds the audit row in SQL, the same
+// row record writes. Whatever precheck lets through, reserve checks again
+// under locks; a refusal it decides from rows a moment old is one those rows
+// justified.
 func (s *Service) precheck(ctx context.Context, a *attempt, supportID string) (bool, error) {
-	var seen struct {
-		Recent      int        `db:"recent"`
-		ContactID   *int64     `db:"contact_id"`
-		AccountID   *int64     `db:"account_id"`
-		LockedUntil *time.Time `db:"locked_until"`
+	var row struct {
+		ContactID *int64 `db:"contact_id"`
+		AccountID *int64 `db:"account_id"`
+		Detail    string `db:"detail"`
 	}
 	err := s.DB.NoTx(ctx, func(tx *store.Tx) error {
-		now := tx.Now
-		err := tx.Get(ctx, &seen, `SELECT
-				(SELECT count(*) FROM pin_failures WHERE caller = ? AND at > ?) AS recent,
-				c.id AS contact_id, c.account_id, p.locked_until
-			FROM (SELECT 1 AS one) x
-			LEFT JOIN contacts c ON c.support_id = ? AND c.removed_at IS NULL
-			LEFT JOIN pin_credentials p ON p.contact_id = c.id`,
-			a.caller, now.Add(-window), supportID)
-		if err != nil {
-			return fmt.Errorf("read throttle and lock: %w", err)
-		}
-		switch {
-		case seen.Recent >= s.Policy.MaxFailuresPerNumberPerHour:
-			a.detail = fmt.Sprintf("calling number had %d failures in the last hour", seen.Recent)
-		case seen.ContactID != nil && seen.LockedUntil != nil && seen.LockedUntil.After(now):
-			a.detail = "contact locked until " + seen.LockedUntil.UTC().Format(time.RFC3339)
-		default:
-			return nil
-		}
-		if seen.ContactID != nil {
-			a.known = true
-			a.contact.ID, a.contact.AccountID = *seen.ContactID, *seen.AccountID
-		} else {
-			a.subject = typedID(supportID)
-		}
-		a.result = Locked
-		return s.record(ctx, tx, a, Locked)
+		now, limit := tx.Now, s.Policy.MaxFailuresPerNumberPerHour
+		return tx.Get(ctx, &row, `INSERT INTO audit_events (at, actor, action, account_id, contact_id, subject, caller, result, detail)
+			SELECT ?, 'caller', 'pin.verify', s.account_id, s.contact_id,
+				CASE WHEN s.contact_id IS NULL THEN ? ELSE '' END, ?, ?,
+				CASE WHEN s.recent >= ? THEN 'calling number had ' || s.recent || ' failures in the last hour'
+					ELSE 'contact locked until ' || CAST(s.locked_until AS TEXT) END
+			FROM (SELECT
+					(SELECT count(*) FROM pin_failures WHERE caller = ? AND at > ?) AS recent,
+					c.id AS contact_id, c.account_id, p.locked_until
+				FROM (SELECT 1 AS one) x
+				LEFT JOIN contacts c ON c.support_id = ? AND c.removed_at IS NULL
+				LEFT JOIN pin_credentials p ON p.contact_id = c.id) s
+			WHERE s.recent >= ? OR (s.contact_id IS NOT NULL AND s.locked_until > ?)
+			RETURNING contact_id, account_id, detail`,
+			now, typedID(supportID), a.caller, string(Locked),
+			limit,
+			a.caller, now.Add(-window), supportID,
+			limit, now)
 	})
-	return a.result != "", err
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("check throttle and lock: %w", err)
+	}
+	a.result, a.detail = Locked, row.Detail
+	if row.ContactID != nil {
+		a.known = true
+		a.contact.ID, a.contact.AccountID, a.contact.SupportID = *row.ContactID, *row.AccountID, supportID
+	} else {
+		a.subject = typedID(supportID)
+	}
+	return true, nil
 }
 
 // reserve runs the cheap checks and reserves the attempt, inside the first

@@ -42,6 +42,7 @@ type DB struct {
 	Now func() time.Time
 	// display is the URL with any password removed, for logs.
 	display string
+	stmts   *stmtCache
 }
 
 // Open connects to the database named by rawURL: a postgres:// or
@@ -79,7 +80,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		x.Close()
 		return nil, fmt.Errorf("connect to %s: %w", display, err)
 	}
-	return &DB{x: x, engine: engine, Now: time.Now, display: display}, nil
+	return &DB{x: x, engine: engine, Now: time.Now, display: display, stmts: &stmtCache{x: x}}, nil
 }
 
 func parseURL(raw string) (engine Engine, dsn, display string, err error) {
@@ -147,6 +148,7 @@ func (db *DB) Ping(ctx context.Context) error { return db.x.PingContext(ctx) }
 // arguments in UTC.
 type Tx struct {
 	tx     execer
+	stmts  *stmtCache
 	engine Engine
 	// Now is the clock reading taken when the transaction began, in UTC and
 	// truncated to microseconds (PostgreSQL's resolution), so that every row
@@ -167,7 +169,7 @@ type execer interface {
 // common snapshot, where BEGIN and COMMIT would be two more round trips on
 // a hot path. ForUpdate, SkipLocked and RelaxDurability mean nothing here.
 func (db *DB) NoTx(ctx context.Context, fn func(tx *Tx) error) error {
-	return fn(&Tx{tx: db.x, engine: db.engine, Now: db.Now().UTC().Truncate(time.Microsecond)})
+	return fn(&Tx{tx: db.x, stmts: db.stmts, engine: db.engine, Now: db.Now().UTC().Truncate(time.Microsecond)})
 }
 
 // InTx runs fn in a transaction, committing when fn returns nil and rolling
@@ -177,7 +179,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx := &Tx{tx: sqltx, engine: db.engine, Now: db.Now().UTC().Truncate(time.Microsecond)}
+	tx := &Tx{tx: sqltx, stmts: db.stmts, engine: db.engine, Now: db.Now().UTC().Truncate(time.Microsecond)}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = sqltx.Rollback()
@@ -217,18 +219,27 @@ func (tx *Tx) prep(q string, args []any) (string, []any) {
 // Exec runs a statement.
 func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	q, args = tx.prep(q, args)
+	if s := tx.stmt(ctx, q); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
 	return tx.tx.ExecContext(ctx, q, args...)
 }
 
 // Get scans one row into dest; sql.ErrNoRows when there is none.
 func (tx *Tx) Get(ctx context.Context, dest any, q string, args ...any) error {
 	q, args = tx.prep(q, args)
+	if s := tx.stmt(ctx, q); s != nil {
+		return s.GetContext(ctx, dest, args...)
+	}
 	return tx.tx.GetContext(ctx, dest, q, args...)
 }
 
 // Select scans all rows into the slice dest.
 func (tx *Tx) Select(ctx context.Context, dest any, q string, args ...any) error {
 	q, args = tx.prep(q, args)
+	if s := tx.stmt(ctx, q); s != nil {
+		return s.SelectContext(ctx, dest, args...)
+	}
 	return tx.tx.SelectContext(ctx, dest, q, args...)
 }
 

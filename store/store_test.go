@@ -2,6 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -138,6 +141,103 @@ func TestReadOutsideTransaction(t *testing.T) {
 		}
 		if got := storetest.ClockOf(db).Now(); !got.Equal(time.Date(2026, 11, 18, 15, 0, 0, 0, time.UTC)) {
 			t.Fatalf("clock = %v", got)
+		}
+	})
+}
+
+// TestPreparedStatements runs the same statements from many transactions
+// and outside them at once: results are right before and after the cache
+// has prepared them, a small pool (SQLite's four connections) does not
+// deadlock while statements are being prepared, a broken statement keeps
+// reporting its own error, and a prepared statement survives a schema
+// change.
+func TestPreparedStatements(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		const workers, rounds = 12, 20
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		for w := range workers {
+			wg.Go(func() {
+				for r := range rounds {
+					number := fmt.Sprintf("%03d%03d", w, r)
+					err := db.InTx(ctx, func(tx *store.Tx) error {
+						if _, err := tx.Exec(ctx, `INSERT INTO accounts (number, name, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+							number, "Acme "+number, "premium", tx.Now, tx.Now); err != nil {
+							return err
+						}
+						var name string
+						if err := tx.Get(ctx, &name, `SELECT name FROM accounts WHERE number = ?`, number); err != nil {
+							return err
+						}
+						if name != "Acme "+number {
+							return fmt.Errorf("read %q back as %q", number, name)
+						}
+						return nil
+					})
+					if err == nil {
+						err = db.NoTx(ctx, func(tx *store.Tx) error {
+							var names []string
+							if err := tx.Select(ctx, &names, `SELECT name FROM accounts WHERE number LIKE ?`, fmt.Sprintf("%03d%%", w)); err != nil {
+								return err
+							}
+							if len(names) != r+1 {
+								return fmt.Errorf("worker %d round %d sees %d of its rows", w, r, len(names))
+							}
+							return nil
+						})
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		// The cache prepares in the background; wait for it, then use the
+		// prepared statements again.
+		deadline := time.Now().Add(10 * time.Second)
+		for store.PreparedStatements(db) < 3 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n := store.PreparedStatements(db); n < 3 {
+			t.Fatalf("%d statements prepared; want the 3 this test ran", n)
+		}
+		count := func() (n int, err error) {
+			err = db.InTx(ctx, func(tx *store.Tx) error {
+				return tx.Get(ctx, &n, `SELECT count(*) FROM accounts WHERE number LIKE ?`, "0%")
+			})
+			return n, err
+		}
+		for range 3 {
+			if n, err := count(); err != nil || n != workers*rounds {
+				t.Fatalf("count = %d, %v; want %d", n, err, workers*rounds)
+			}
+		}
+
+		for range 3 {
+			err := db.NoTx(ctx, func(tx *store.Tx) error {
+				var x int
+				return tx.Get(ctx, &x, `SELECT no_such_column FROM accounts`)
+			})
+			if err == nil || !strings.Contains(err.Error(), "no_such_column") {
+				t.Fatalf("broken statement: err = %v; want one naming no_such_column", err)
+			}
+		}
+
+		if err := db.NoTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `ALTER TABLE accounts ADD COLUMN note TEXT`)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := count(); err != nil || n != workers*rounds {
+			t.Fatalf("after a schema change: count = %d, %v; want %d", n, err, workers*rounds)
 		}
 	})
 }

@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// maxCachedStmts bounds the statement cache. The code has a fixed set of
+// statements (a few hundred at most); the bound only guards against a
+// caller that builds statement text from data.
+const maxCachedStmts = 1000
+
+// stmtCache keeps one prepared statement per distinct query text, so that
+// the database parses and plans each statement once per connection instead
+// of on every execution. On PostgreSQL planning dominates short statements:
+// the PIN pre-check's read takes ~0.35 ms planned each time and ~0.09 ms
+// prepared (measured on the 2-vCPU development machine).
+//
+// A statement's first use runs unprepared and prepares it in the background
+// on a pooled connection: preparing in the caller's place could wait for a
+// free connection while the caller's transaction holds one, and with a
+// small pool (SQLite's four) every connection could be held that way.
+// Inside a transaction, database/sql re-prepares the cached statement on
+// the transaction's own connection the first time it meets that connection
+// and keeps it there for later transactions.
+type stmtCache struct {
+	x *sqlx.DB
+	m sync.Map // query text -> *sqlx.Stmt, or noStmt while preparing or when preparing failed
+	n atomic.Int64
+}
+
+// noStmt marks a query that runs unprepared: being prepared, or not
+// preparable (then the unprepared run reports the real error each time).
+type noStmt struct{}
+
+// get returns the prepared statement for q, or nil when q must run
+// unprepared this time.
+func (c *stmtCache) get(q string) *sqlx.Stmt {
+	if v, ok := c.m.Load(q); ok {
+		s, _ := v.(*sqlx.Stmt)
+		return s
+	}
+	if c.n.Add(1) > maxCachedStmts {
+		c.n.Add(-1)
+		return nil
+	}
+	if _, loaded := c.m.LoadOrStore(q, noStmt{}); loaded {
+		c.n.Add(-1)
+		return nil
+	}
+	go c.prepare(q)
+	return nil
+}
+
+func (c *stmtCache) prepare(q string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := c.x.PreparexContext(ctx, q)
+	if err != nil {
+		return // stays noStmt: the statement keeps running unprepared
+	}
+	c.m.Store(q, s)
+}
+
+// stmt returns q prepared for tx's connection, or nil to run it unprepared.
+func (tx *Tx) stmt(ctx context.Context, q string) *sqlx.Stmt {
+	if tx.stmts == nil {
+		return nil
+	}
+	s := tx.stmts.get(q)
+	if s == nil {
+		return nil
+	}
+	if t, ok := tx.tx.(*sqlx.Tx); ok {
+		return t.StmtxContext(ctx, s)
+	}
+	return s
+}
