@@ -28,19 +28,22 @@ func (s *Server) openTicket(c echo.Context, p params, call Call) error {
 	var rt routing.Route
 	ok := false
 	err := s.tx(ctx, "ticket", func(tx *store.Tx) (err error) {
+		// Where the call goes first, so that the ticket's events (opened,
+		// routed) are written in one statement.
+		rt, err = s.Route(ctx, tx, call.Plan, deref(call.Priority), tx.Now)
+		if err != nil {
+			return err
+		}
 		sid := call.CallSid
 		t, err = tickets.Open(ctx, tx, s.Policy, tickets.OpenInput{AccountID: deref(call.AccountID),
-			ContactID: call.ContactID, Plan: call.Plan, Priority: deref(call.Priority), CallSid: &sid})
+			ContactID: call.ContactID, Plan: call.Plan, Priority: deref(call.Priority), CallSid: &sid,
+			Then: []tickets.Note{{Kind: tickets.EventRouted, Detail: rt.Message}}})
 		if errcode.Is(err, errcode.Conflict) {
 			// A copy of this webhook running beside this one opened the
 			// call's ticket first (PostgreSQL: this insert waited on the
 			// unique call_sid until that copy committed).
 			return errLost
 		}
-		if err != nil {
-			return err
-		}
-		rt, err = s.Route(ctx, tx, call.Plan, deref(call.Priority), tx.Now)
 		if err != nil {
 			return err
 		}
@@ -55,9 +58,6 @@ func (s *Server) openTicket(c echo.Context, p params, call Call) error {
 			call.Step, call.DialStep = StepDialing, 0
 		} else {
 			call.Step = StepVoicemail
-		}
-		if err := tickets.AddEvent(ctx, tx, t.ID, "routed", rt.Message); err != nil {
-			return err
 		}
 		ok, err = saveCall(ctx, tx, &call, from)
 		if err == nil && !ok {

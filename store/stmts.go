@@ -31,6 +31,30 @@ type stmtCache struct {
 	x *sqlx.DB
 	m sync.Map // query text -> *sqlx.Stmt, or noStmt while preparing or when preparing failed
 	n atomic.Int64
+
+	// Background prepares stop when the database closes: close cancels
+	// them and waits, so none opens a connection (or, on SQLite, a file)
+	// after Close has returned.
+	mu      sync.Mutex
+	closed  bool
+	running sync.WaitGroup
+	stop    context.Context
+	cancel  context.CancelFunc
+}
+
+func newStmtCache(x *sqlx.DB) *stmtCache {
+	c := &stmtCache{x: x}
+	c.stop, c.cancel = context.WithCancel(context.Background())
+	return c
+}
+
+// close stops preparing and waits for prepares in flight.
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.cancel()
+	c.running.Wait()
 }
 
 // noStmt marks a query that runs unprepared: being prepared, or not
@@ -52,12 +76,19 @@ func (c *stmtCache) get(q string) *sqlx.Stmt {
 		c.n.Add(-1)
 		return nil
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.running.Add(1)
 	go c.prepare(q)
 	return nil
 }
 
 func (c *stmtCache) prepare(q string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer c.running.Done()
+	ctx, cancel := context.WithTimeout(c.stop, 30*time.Second)
 	defer cancel()
 	s, err := c.x.PreparexContext(ctx, q)
 	if err != nil {

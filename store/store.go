@@ -80,7 +80,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		x.Close()
 		return nil, fmt.Errorf("connect to %s: %w", display, err)
 	}
-	return &DB{x: x, engine: engine, Now: time.Now, display: display, stmts: &stmtCache{x: x}}, nil
+	return &DB{x: x, engine: engine, Now: time.Now, display: display, stmts: newStmtCache(x)}, nil
 }
 
 func parseURL(raw string) (engine Engine, dsn, display string, err error) {
@@ -138,7 +138,10 @@ func (db *DB) String() string { return db.display }
 func (db *DB) SQL() *sql.DB { return db.x.DB }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.x.Close() }
+func (db *DB) Close() error {
+	db.stmts.close()
+	return db.x.Close()
+}
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.x.PingContext(ctx) }

@@ -25,6 +25,15 @@ type OpenInput struct {
 	// CallSid is the phone call that opens the ticket, if any; a call opens
 	// at most one ticket (errcode.Conflict for a second).
 	CallSid *string
+	// Then are events to record after `opened`, at the same instant and in
+	// the same statement (the phone line's `routed`).
+	Then []Note
+}
+
+// Note is an event to record: its kind and what it says.
+type Note struct {
+	Kind   EventKind
+	Detail string
 }
 
 // Open opens a ticket inside tx, its SLA clock starting at tx.Now. The
@@ -108,8 +117,15 @@ func Open(ctx context.Context, tx *store.Tx, policy *config.Policy, in OpenInput
 	t.ID, t.Number = ids.ID, ids.Number
 	detail := fmt.Sprintf("plan %s priority %d: respond within %s on %s, due %s, warn at %s",
 		t.Plan, t.Priority, t.Target, t.Clock, t.ResponseDue.Format(time.RFC3339), t.WarnAt.Format(time.RFC3339))
-	if _, _, err := addEvent(ctx, tx, t.ID, EventOpened, opened, detail); err != nil {
-		return Ticket{}, err
+	notes := append([]Note{{EventOpened, detail}}, in.Then...)
+	q := `INSERT INTO ticket_events (ticket_id, kind, at, detail) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(notes)), ", ")
+	args := make([]any, 0, 4*len(notes))
+	for _, n := range notes {
+		args = append(args, t.ID, n.Kind, opened, n.Detail)
+	}
+	if _, err := tx.Exec(ctx, q, args...); err != nil {
+		return Ticket{}, fmt.Errorf("record the events of opening ticket %d: %w", t.Number, err)
 	}
 	return t, nil
 }
