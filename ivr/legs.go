@@ -101,7 +101,9 @@ func (s *Server) whisperAnswer(c echo.Context) error {
 		steps := call.dialSteps()
 		handle := steps[call.DialStep].Handle
 		if p.Digits != "1" {
-			return tickets.AddEvent(ctx, tx, *call.TicketID, "whisper", handle+" declined")
+			// Once per engineer and step: a replayed answer adds nothing.
+			return tickets.AddEventOnce(ctx, tx, *call.TicketID, tickets.EventWhisper,
+				fmt.Sprintf("%s declined (step %d)", handle, call.DialStep+1))
 		}
 		// The acceptance first, then the response it causes: the ticket's
 		// history reads in that order.

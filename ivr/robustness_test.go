@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -178,6 +179,52 @@ func TestReplayedGather(t *testing.T) {
 		}
 		if again := h.ticketOf(res.CallSid); len(again.Events) != len(tk.Events) {
 			t.Errorf("ticket events %v, were %v", eventKinds(again), eventKinds(tk))
+		}
+	})
+}
+
+// An engineer's decline changes no call state, so Twilio retrying the
+// whisper's Gather action while the call still rings that step must not
+// record the decline twice.
+func TestReplayedDecline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		c := h.call(premiumPhone, h.pin+"#", "1", "1", "Help#")
+		c.EngineerKeys[alicePhone] = "2"
+		c.EngineerKeys[carolPhone] = ""
+		res := h.run(c)
+		var answer *twiliosim.Request
+		for i, r := range res.Requests {
+			if r.Leg == alicePhone && strings.Contains(r.URL, "/whisper/answer") {
+				answer = &res.Requests[i]
+			}
+		}
+		if answer == nil {
+			t.Fatalf("no whisper answer from alice:\n%s", res)
+		}
+		// Put the call back where it was when alice answered: ringing step 1.
+		ctx := context.Background()
+		if err := h.db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE calls SET step = ?, dial_step = 0, outcome = '' WHERE call_sid = ?`, StepDialing, res.CallSid)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			status, ct, body := h.post(answer.URL, answer.Form, testToken)
+			assertTwiML(t, status, ct, body)
+			if !strings.Contains(body, "<Hangup") {
+				t.Errorf("replayed decline: %s", body)
+			}
+		}
+		n := 0
+		for _, e := range h.ticketOf(res.CallSid).Events {
+			if e.Kind == tickets.EventWhisper && e.Detail == "alice declined (step 1)" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d decline events for alice at step 1, want 1", n)
 		}
 	})
 }
@@ -424,6 +471,59 @@ func TestTransientErrorRecovered(t *testing.T) {
 				}
 				if n := len(res.Recordings); n != 1 {
 					t.Errorf("the caller was asked for %d messages, want 1", n)
+				}
+			})
+		})
+	}
+}
+
+// A Dial action that fails is tried again by itself: the engineer who did
+// not answer is not rung again, and the call moves on (transient failure)
+// or, after three tries, falls back to the emergency numbers (a database
+// that still reads but cannot write, as during a failover).
+func TestDialActionFailure(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		failures int
+	}{{"transient", 1}, {"persistent", 100}} {
+		t.Run(tc.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) {
+				h := newHarness(t, db)
+				h.allowErrors("webhook backend failure")
+				c := h.call(premiumPhone, h.pin+"#", "1", "1", "The database cluster is down#")
+				c.EngineerKeys[alicePhone] = ""
+				c.EngineerKeys[carolPhone] = "1"
+				c.EngineerKeys[h.policy.Line.EmergencyNumbers[0]] = "1"
+				h.failNext("dial", tc.failures)
+				res := h.run(c)
+				if res.Failed() {
+					t.Fatalf("call failed:\n%s", res)
+				}
+				var rung []string
+				for _, d := range res.Dials {
+					rung = append(rung, d.Number)
+				}
+				heard := res.Transcript.HeardText(twiliosim.CallerLeg)
+				switch tc.failures {
+				case 1:
+					if !slices.Equal(rung, []string{alicePhone, carolPhone}) || !res.Dials[1].Bridged {
+						t.Fatalf("rang %v, want alice then carol, who accepts:\n%s", rung, res)
+					}
+					if n := strings.Count(heard, "One moment please."); n != 1 {
+						t.Errorf("one moment said %d times, want 1:\n%s", n, res.Transcript)
+					}
+					tk := h.ticketOf(res.CallSid)
+					if !hasEvent(tk, tickets.EventWhisper, "alice did not accept (completed)") || tk.Responder != "carol" {
+						t.Errorf("events %v, responder %v", eventKinds(tk), tk.Responder)
+					}
+				default:
+					if !slices.Equal(rung, []string{alicePhone, h.policy.Line.EmergencyNumbers[0]}) {
+						t.Fatalf("rang %v, want alice once, then the emergency number:\n%s", rung, res)
+					}
+					if n := strings.Count(heard, "One moment please."); n != 3 {
+						t.Errorf("one moment said %d times, want 3:\n%s", n, res.Transcript)
+					}
+					heardAll(t, res, twiliosim.CallerLeg, "We are sorry, something went wrong on our side.")
 				}
 			})
 		})

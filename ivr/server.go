@@ -203,12 +203,28 @@ func (s *Server) trouble(c echo.Context, p params, err error) error {
 // a menu step is re-prompted. The first webhook is requested again: its
 // call row may not exist yet, and inserting it is idempotent. The Record
 // action is requested again with the recording's details in the query (a
-// Redirect posts only the call parameters), so the message is not lost.
+// Redirect posts only the call parameters), so the message is not lost; so
+// is the Dial action, so that a failing database cannot ring the same
+// engineer again and again.
 func (s *Server) retryURL(c echo.Context, tries int) string {
 	q := url.Values{"r": {strconv.Itoa(tries)}}
 	switch c.Path() {
 	case "/twilio/voice":
 		return s.url("", q)
+	case "/twilio/voice/dial":
+		// The engineer's leg is over; ringing them again would not help.
+		// The Dial action itself is tried again, with what Twilio posted to
+		// it, so that the call moves on to the next step (or, after three
+		// tries, to the fallback) instead of re-dialling the same step.
+		for _, k := range []string{"q", "n"} {
+			q.Set(k, c.QueryParam(k))
+		}
+		for _, k := range []string{"DialCallStatus", "DialCallSid", "DialCallDuration"} {
+			if v := c.FormValue(k); v != "" {
+				q.Set(k, v)
+			}
+		}
+		return s.url("/dial", q)
 	case "/twilio/voice/recording":
 		for _, k := range []string{"c", "empty"} {
 			if v := c.QueryParam(k); v != "" {

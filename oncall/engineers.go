@@ -122,7 +122,7 @@ func (s *Store) Engineer(ctx context.Context, handle string) (Engineer, error) {
 	var e Engineer
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		if e, err = engineerByHandle(ctx, tx, handle, false); err != nil {
+		if e, err = engineerByHandle(ctx, tx, handle, ""); err != nil {
 			return err
 		}
 		e.Schedules, err = schedulesOf(ctx, tx, e.ID)
@@ -139,7 +139,7 @@ func (s *Store) RemoveEngineer(ctx context.Context, actor, handle string) (Engin
 	var e Engineer
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		if e, err = engineerByHandle(ctx, tx, handle, true); err != nil {
+		if e, err = engineerByHandle(ctx, tx, handle, tx.ForUpdate()); err != nil {
 			return err
 		}
 		if e.Schedules, err = schedulesOf(ctx, tx, e.ID); err != nil {
@@ -190,15 +190,11 @@ func engineers(ctx context.Context, tx *store.Tx) ([]Engineer, error) {
 	return out, nil
 }
 
-// engineerByHandle reads one engineer; with lock, the row stays locked
-// (PostgreSQL) until the transaction ends.
-func engineerByHandle(ctx context.Context, tx *store.Tx, handle string, lock bool) (Engineer, error) {
+// engineerByHandle reads one engineer; lock is "" or a locking clause
+// (tx.ForUpdate, tx.ForShare) that holds the row until the transaction ends.
+func engineerByHandle(ctx context.Context, tx *store.Tx, handle string, lock string) (Engineer, error) {
 	var e Engineer
-	q := `SELECT ` + engineerColumns + ` FROM engineers e WHERE e.handle = ?`
-	if lock {
-		q += tx.ForUpdate()
-	}
-	err := tx.Get(ctx, &e, q, handle)
+	err := tx.Get(ctx, &e, `SELECT `+engineerColumns+` FROM engineers e WHERE e.handle = ?`+lock, handle)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, errcode.Errorf(errcode.NotFound, "no engineer %q", handle)
 	}
@@ -223,13 +219,26 @@ func schedulesOf(ctx context.Context, tx *store.Tx, id int64) ([]string, error) 
 // engineerIDs maps handles to engineer ids, in order, repeats kept. Unknown
 // handles are errcode.NotFound, all named at once.
 func engineerIDs(ctx context.Context, tx *store.Tx, handles []string) ([]int64, error) {
-	all, err := engineers(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	byHandle := make(map[string]int64, len(all))
-	for _, e := range all {
-		byHandle[e.Handle] = e.ID
+	byHandle := make(map[string]int64, len(handles))
+	if len(handles) > 0 {
+		// Held until the schedule is written (PostgreSQL): an engineer
+		// removed meanwhile waits, then finds the membership and refuses.
+		var rows []struct {
+			ID     int64  `db:"id"`
+			Handle string `db:"handle"`
+		}
+		args := make([]any, len(handles))
+		for i, h := range handles {
+			args[i] = h
+		}
+		q := `SELECT id, handle FROM engineers WHERE handle IN (` +
+			strings.TrimSuffix(strings.Repeat("?, ", len(handles)), ", ") + `)` + tx.ForShare()
+		if err := tx.Select(ctx, &rows, q, args...); err != nil {
+			return nil, fmt.Errorf("read engineers: %w", err)
+		}
+		for _, r := range rows {
+			byHandle[r.Handle] = r.ID
+		}
 	}
 	ids := make([]int64, len(handles))
 	var unknown []string

@@ -65,11 +65,13 @@ func ParseInstant(s string, loc *time.Location) (time.Time, error) {
 func (s *Store) AddOverride(ctx context.Context, actor string, in NewOverride) (StoredOverride, error) {
 	var out StoredOverride
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
-		sch, err := scheduleByName(ctx, tx, strings.TrimSpace(in.Schedule))
+		// Both rows are held (PostgreSQL) until the override is in: a
+		// schedule or engineer removed meanwhile waits, then sees it.
+		sch, err := scheduleByName(ctx, tx, strings.TrimSpace(in.Schedule), tx.ForShare())
 		if err != nil {
 			return err
 		}
-		eng, err := engineerByHandle(ctx, tx, strings.TrimSpace(in.Engineer), false)
+		eng, err := engineerByHandle(ctx, tx, strings.TrimSpace(in.Engineer), tx.ForShare())
 		if err != nil {
 			return err
 		}
@@ -111,7 +113,7 @@ func (s *Store) Overrides(ctx context.Context, schedule string, endsAfter time.T
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		where, args := []string{"1 = 1"}, []any{}
 		if schedule != "" {
-			if _, err := scheduleByName(ctx, tx, schedule); err != nil {
+			if _, err := scheduleByName(ctx, tx, schedule, ""); err != nil {
 				return err
 			}
 			where, args = append(where, "s.name = ?"), append(args, schedule)

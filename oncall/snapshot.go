@@ -96,7 +96,7 @@ func (s *Store) Upcoming(ctx context.Context, name string, from time.Time, n int
 	out := []Coverage{}
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		if sch, err = scheduleByName(ctx, tx, name); err != nil {
+		if sch, err = scheduleByName(ctx, tx, name, ""); err != nil {
 			return err
 		}
 		os, err := overrides(ctx, tx, "s.name = ?", name)

@@ -153,7 +153,7 @@ func (s *Store) Schedule(ctx context.Context, name string) (StoredSchedule, erro
 	var out StoredSchedule
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		out, err = scheduleByName(ctx, tx, name)
+		out, err = scheduleByName(ctx, tx, name, "")
 		return err
 	})
 	return out, err
@@ -167,7 +167,7 @@ func (s *Store) SetMembers(ctx context.Context, actor, name string, members []st
 	var out StoredSchedule
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		if out, err = scheduleByName(ctx, tx, name); err != nil {
+		if out, err = scheduleByName(ctx, tx, name, ""); err != nil {
 			return err
 		}
 		next := out.Schedule
@@ -206,7 +206,9 @@ func (s *Store) RemoveSchedule(ctx context.Context, actor, name string) (StoredS
 	var out StoredSchedule
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		if out, err = scheduleByName(ctx, tx, name); err != nil {
+		// Locked first (PostgreSQL), so that an override being added waits
+		// or is waited for, and the count below is what the cascade deletes.
+		if out, err = scheduleByName(ctx, tx, name, tx.ForUpdate()); err != nil {
 			return err
 		}
 		var n int
@@ -259,9 +261,9 @@ func schedules(ctx context.Context, tx *store.Tx) ([]StoredSchedule, error) {
 }
 
 // scheduleByName reads one schedule with its members.
-func scheduleByName(ctx context.Context, tx *store.Tx, name string) (StoredSchedule, error) {
+func scheduleByName(ctx context.Context, tx *store.Tx, name string, lock string) (StoredSchedule, error) {
 	var r scheduleRow
-	err := tx.Get(ctx, &r, `SELECT `+scheduleColumns+` FROM schedules WHERE name = ?`, name)
+	err := tx.Get(ctx, &r, `SELECT `+scheduleColumns+` FROM schedules WHERE name = ?`+lock, name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return StoredSchedule{}, errcode.Errorf(errcode.NotFound, "no schedule %q", name)
 	}

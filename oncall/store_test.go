@@ -424,3 +424,54 @@ func TestOnCallAndUpcoming(t *testing.T) {
 		wantCode(t, err, errcode.NotFound, `no schedule "nope"`)
 	})
 }
+
+// Removing an engineer while a schedule naming them, or an override for
+// them, is being added: each pair ends with one side refused in words
+// (Conflict or NotFound), never an internal foreign-key error, and no
+// schedule or override is left pointing at a removed engineer.
+func TestRemoveEngineerRacesAdds(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		st := &oncall.Store{DB: db}
+		mustSchedule(t, st, "desk", "America/Denver", 24*time.Hour, "2026-11-16T09:00")
+		const rounds = 20
+		for i := range rounds {
+			handle := "eng" + strconv.Itoa(i)
+			mustEngineer(t, st, handle, "+1720555"+strconv.Itoa(1000+i))
+			errs := make(chan error, 3)
+			go func() {
+				_, err := st.RemoveEngineer(ctx, "admin", handle)
+				errs <- err
+			}()
+			go func() {
+				h, _ := oncall.ParseCivil("2026-11-16T09:00")
+				_, err := st.AddSchedule(ctx, "admin", oncall.NewSchedule{Name: "s" + strconv.Itoa(i), Timezone: "America/Denver",
+					Shift: 24 * time.Hour, Handoff: h, Members: []string{handle}})
+				errs <- err
+			}()
+			go func() {
+				_, err := st.AddOverride(ctx, "admin", oncall.NewOverride{Schedule: "desk", Engineer: handle,
+					From: "2026-12-01T09:00", To: "2026-12-01T17:00"})
+				errs <- err
+			}()
+			for range 3 {
+				if err := <-errs; err != nil {
+					if c := errcode.CodeOf(err); c != errcode.Conflict && c != errcode.NotFound {
+						t.Fatalf("round %d: %v (code %s), want success, Conflict or NotFound", i, err, c)
+					}
+				}
+			}
+		}
+		var dangling int
+		if err := db.NoTx(ctx, func(tx *store.Tx) error {
+			return tx.Get(ctx, &dangling, `SELECT
+				(SELECT count(*) FROM schedule_members m WHERE NOT EXISTS (SELECT 1 FROM engineers e WHERE e.id = m.engineer_id)) +
+				(SELECT count(*) FROM overrides o WHERE NOT EXISTS (SELECT 1 FROM engineers e WHERE e.id = o.engineer_id))`)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if dangling != 0 {
+			t.Fatalf("%d members or overrides point at removed engineers", dangling)
+		}
+	})
+}

@@ -284,6 +284,17 @@ func (tx *Tx) ForUpdate() string {
 	return ""
 }
 
+// ForShare is the clause that keeps rows read by a transaction from being
+// deleted or changed until it ends, while others may read them: " FOR
+// SHARE" on PostgreSQL (e.g. the engineers a new schedule names, so that a
+// concurrent removal waits and then sees the membership); nothing on SQLite.
+func (tx *Tx) ForShare() string {
+	if tx.engine == Postgres {
+		return " FOR SHARE"
+	}
+	return ""
+}
+
 // RelaxDurability lets the transaction commit without waiting for its WAL
 // flush (PostgreSQL's synchronous_commit off, for this transaction only).
 // Use it only where losing the last fraction of a second of such commits

@@ -49,6 +49,20 @@ func AddEvent(ctx context.Context, tx *store.Tx, ticketID int64, kind EventKind,
 	return err
 }
 
+// AddEventOnce appends an event unless the ticket already has one of that
+// kind saying the same: for what a replayed webhook may report twice (an
+// engineer declining the whisper changes no state a replay could see).
+func AddEventOnce(ctx context.Context, tx *store.Tx, ticketID int64, kind EventKind, detail string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO ticket_events (ticket_id, kind, at, detail)
+		SELECT ?, ?, ?, ? WHERE NOT EXISTS
+			(SELECT 1 FROM ticket_events WHERE ticket_id = ? AND kind = ? AND detail = ?)`,
+		ticketID, kind, tx.Now, detail, ticketID, kind, detail)
+	if err != nil {
+		return fmt.Errorf("record %s event of ticket id %d: %w", kind, ticketID, err)
+	}
+	return nil
+}
+
 // RespondTx records the first response inside tx (see Respond).
 func RespondTx(ctx context.Context, tx *store.Tx, number int64, responder string) (Ticket, error) {
 	return respond(ctx, tx, number, responder)
