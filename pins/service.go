@@ -337,10 +337,9 @@ func (s *Service) reserve(ctx context.Context, tx *store.Tx, a *attempt, support
 	now := tx.Now
 	*a = attempt{caller: a.caller} // start clean should InTx ever retry
 
-	recent, err := recentFailures(ctx, tx, a.caller, now)
-	if err != nil {
-		return err
-	}
+	// The calling number's count is taken once, below, under its row lock:
+	// precheck has just refused a number over the limit, and one that went
+	// over since is caught there.
 	c, err := accounts.ContactBySupportID(ctx, tx, supportID)
 	switch {
 	case err == nil:
@@ -352,11 +351,6 @@ func (s *Service) reserve(ctx context.Context, tx *store.Tx, a *attempt, support
 	default:
 		return err
 	}
-	// The calling number first, whatever support ID it tries.
-	if recent >= s.Policy.MaxFailuresPerNumberPerHour {
-		return s.refuseNumber(ctx, tx, a, recent)
-	}
-
 	var cred *credentialRow
 	if !a.known {
 		a.decoyResult = Wrong
@@ -391,7 +385,8 @@ func (s *Service) reserve(ctx context.Context, tx *store.Tx, a *attempt, support
 		ON CONFLICT (caller) DO UPDATE SET last_attempt_at = excluded.last_attempt_at`, a.caller, now); err != nil {
 		return fmt.Errorf("lock calling number: %w", err)
 	}
-	if recent, err = recentFailures(ctx, tx, a.caller, now); err != nil {
+	recent, err := recentFailures(ctx, tx, a.caller, now)
+	if err != nil {
 		return err
 	}
 	if recent >= s.Policy.MaxFailuresPerNumberPerHour {
