@@ -139,12 +139,13 @@ type attempt struct {
 // for infrastructure failures (the database); the phone line then says "one
 // moment, please" and may retry. Verify never logs, stores or returns pin.
 //
-// Order of work: the calling number's sliding one-hour failure count, then the
-// contact's lock, revocation and expiry, all in one short transaction that
-// also reserves the attempt (counts it as a failure in advance); then the
-// hash, outside any transaction, in the pool; then a second transaction that
-// settles the attempt (locks the contact on the last allowed failure, or
-// resets the count on success). An unknown, removed or malformed support ID
+// Order of work: one statement refuses a throttled calling number or a
+// locked contact (precheck); then one short transaction reads the contact's
+// lock, revocation and expiry, counts the calling number's failures in the
+// last hour under its row lock, and reserves the attempt (counts it as a
+// failure in advance); then the hash, outside any transaction, in the pool;
+// then a second transaction that settles the attempt (locks the contact on
+// the last allowed failure, or resets the count on success). An unknown, removed or malformed support ID
 // gets a decoy hash of the same cost and answers Wrong.
 func (s *Service) Verify(ctx context.Context, supportID, pin, callerNumber string) (accounts.Contact, Result, error) {
 	a := &attempt{caller: CallerKey(callerNumber)}
@@ -331,8 +332,8 @@ func (s *Service) precheck(ctx context.Context, a *attempt, supportID string) (b
 // Refusals only read, then write their audit event, so that an attacker
 // hammering a locked contact or from a throttled number costs little. An
 // attempt that will be hashed takes the calling number's row lock, counts
-// again under it, reserves against the contact, and adds a failure row for
-// the number: all in this one transaction.
+// its failures under it, reserves against the contact, and adds a failure
+// row for the number: all in this one transaction.
 func (s *Service) reserve(ctx context.Context, tx *store.Tx, a *attempt, supportID string) error {
 	now := tx.Now
 	*a = attempt{caller: a.caller} // start clean should InTx ever retry
