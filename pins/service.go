@@ -486,7 +486,7 @@ func (s *Service) release(ctx context.Context, tx *store.Tx, a *attempt) error {
 func (s *Service) settle(ctx context.Context, tx *store.Tx, a *attempt, ok bool, rehash string) (Result, error) {
 	now := tx.Now
 	if a.hash == "" {
-		if err := pruneThrottle(ctx, tx, now); err != nil {
+		if _, err := pruneThrottle(ctx, tx, now, 100); err != nil {
 			return "", err
 		}
 		return a.decoyResult, s.record(ctx, tx, a, a.decoyResult)
@@ -547,27 +547,55 @@ func (s *Service) settle(ctx context.Context, tx *store.Tx, a *attempt, ok bool,
 		s.log().Warn("PIN lockout", "support_id", a.contact.SupportID, "caller", a.caller,
 			"lockout", cred.Lockouts+1, "locked_until", until)
 	}
-	if err := pruneThrottle(ctx, tx, now); err != nil {
+	if _, err := pruneThrottle(ctx, tx, now, 100); err != nil {
 		return "", err
 	}
 	return Wrong, s.record(ctx, tx, a, Wrong)
 }
 
-// pruneThrottle deletes a batch of throttle rows older than the window. It
-// runs as failures are recorded, so the tables stay about as large as an
-// hour's failures. SKIP LOCKED (on PostgreSQL) keeps concurrent settles from
-// waiting on, or deadlocking over, the same stale rows.
-func pruneThrottle(ctx context.Context, tx *store.Tx, now time.Time) error {
+// pruneThrottle deletes up to batch throttle rows of each kind older than
+// the window, and reports how many it deleted. Settling a failure prunes a
+// batch of 100, so the tables stay about as large as an hour's failures;
+// Prune sweeps the rest. SKIP LOCKED (on PostgreSQL) keeps concurrent
+// settles from waiting on, or deadlocking over, the same stale rows.
+func pruneThrottle(ctx context.Context, tx *store.Tx, now time.Time, batch int) (int64, error) {
 	cutoff := now.Add(-window)
-	if _, err := tx.Exec(ctx, `DELETE FROM pin_failures WHERE id IN
-		(SELECT id FROM pin_failures WHERE at <= ? ORDER BY at LIMIT 100`+tx.SkipLocked()+`)`, cutoff); err != nil {
-		return fmt.Errorf("prune old failures: %w", err)
+	res, err := tx.Exec(ctx, `DELETE FROM pin_failures WHERE id IN
+		(SELECT id FROM pin_failures WHERE at <= ? ORDER BY at LIMIT ?`+tx.SkipLocked()+`)`, cutoff, batch)
+	if err != nil {
+		return 0, fmt.Errorf("prune old failures: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM pin_callers WHERE caller IN
-		(SELECT caller FROM pin_callers WHERE last_attempt_at <= ? ORDER BY last_attempt_at LIMIT 100`+tx.SkipLocked()+`)`, cutoff); err != nil {
-		return fmt.Errorf("prune old calling numbers: %w", err)
+	failures, _ := res.RowsAffected()
+	res, err = tx.Exec(ctx, `DELETE FROM pin_callers WHERE caller IN
+		(SELECT caller FROM pin_callers WHERE last_attempt_at <= ? ORDER BY last_attempt_at LIMIT ?`+tx.SkipLocked()+`)`, cutoff, batch)
+	if err != nil {
+		return 0, fmt.Errorf("prune old calling numbers: %w", err)
 	}
-	return nil
+	callers, _ := res.RowsAffected()
+	return failures + callers, nil
+}
+
+// Prune deletes every throttle row that has left the one-hour window: the
+// failures counted against calling numbers and the numbers' lock rows.
+// Verifications that succeed do not prune (that would cost them two more
+// statements), so without Prune a line with few failures would keep a row
+// for every number that ever called; serve runs it every few minutes. It
+// works in batches of 1,000, one short transaction each, and reports how
+// many rows it deleted.
+func (s *Service) Prune(ctx context.Context) (int64, error) {
+	const batch = 1000
+	var total int64
+	for {
+		var n int64
+		err := s.DB.InTx(ctx, func(tx *store.Tx) (err error) {
+			n, err = pruneThrottle(ctx, tx, tx.Now, batch)
+			return err
+		})
+		total += n
+		if err != nil || n < batch {
+			return total, err
+		}
+	}
 }
 
 // record writes the verification's audit event.

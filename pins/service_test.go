@@ -611,3 +611,45 @@ func TestCorruptStoredHash(t *testing.T) {
 		f.expect(id, pin2, "+14155550109", OK, 1, 0)
 	})
 }
+
+// Prune removes every throttle row older than the hour and keeps the
+// rest: successes leave a calling number's row behind, failures their
+// rows, and neither may outlive the window for long.
+func TestPrune(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db, testPolicy())
+		id, pin := f.contact("+17205550100")
+		for i := range 1203 {
+			f.verify(id, pin, fmt.Sprintf("+1415555%04d", i)) // successes: a pin_callers row each
+		}
+		f.verify(id, wrongPIN(pin), "+14155550001") // a failure row too
+		f.clock.Set(f.clock.Now().Add(61 * time.Minute))
+		f.verify(id, pin, "+14155559999")           // recent: kept
+		f.verify(id, wrongPIN(pin), "+14155559998") // recent failure: kept
+
+		count := func(table string) (n int) {
+			if err := db.NoTx(ctx, func(tx *store.Tx) error {
+				return tx.Get(ctx, &n, `SELECT count(*) FROM `+table)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		// The failure recorded after the clock moved pruned one batch of
+		// 100 already.
+		if n := count("pin_callers"); n < 1000 {
+			t.Fatalf("%d calling numbers before Prune; the test needs more than a batch", n)
+		}
+		n, err := f.svc.Prune(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if callers, failures := count("pin_callers"), count("pin_failures"); callers != 2 || failures != 1 {
+			t.Fatalf("after Prune (%d deleted): %d calling numbers, %d failures; want the 2 and 1 of the last hour", n, callers, failures)
+		}
+		if n, err := f.svc.Prune(ctx); err != nil || n != 0 {
+			t.Fatalf("second Prune = %d, %v; want 0", n, err)
+		}
+	})
+}

@@ -175,3 +175,37 @@ func TestServeRefusalTouchesNoDatabase(t *testing.T) {
 		t.Fatalf("serve created the database before refusing: %v", err)
 	}
 }
+
+// every runs its function on each tick and not after stop returns.
+func TestEvery(t *testing.T) {
+	var mu sync.Mutex
+	runs := 0
+	stop := every(context.Background(), time.Millisecond, func(context.Context) {
+		mu.Lock()
+		runs++
+		mu.Unlock()
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := runs
+		mu.Unlock()
+		if n >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d runs in 10 s of 1 ms ticks", n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	stop()
+	mu.Lock()
+	after := runs
+	mu.Unlock()
+	time.Sleep(20 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if runs != after {
+		t.Fatalf("%d runs after stop returned", runs-after)
+	}
+}

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net"
+	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"supportline/notify"
+	"supportline/pins"
 	"supportline/web"
 )
 
@@ -51,6 +56,7 @@ func (a *app) serveCommand() *cobra.Command {
 				stopWatcher()
 				return err
 			}
+			stopPrune := every(ctx, pinPruneInterval, func(ctx context.Context) { prunePins(ctx, line.Pins, log) })
 			srv := web.New(db, log)
 			line.Mount(srv.Echo)
 			err = srv.Run(ctx, addr, func(bound net.Addr) {
@@ -58,6 +64,7 @@ func (a *app) serveCommand() *cobra.Command {
 			})
 			stopWatcher() // before the database closes
 			stopOutbox()  // after the watcher, which enqueues SMS; before the database closes
+			stopPrune()
 			if err != nil {
 				return err
 			}
@@ -68,4 +75,41 @@ func (a *app) serveCommand() *cobra.Command {
 	cmd.Flags().StringVar(&addr, "addr", addr, "listen address (env SUPPORTLINE_ADDR)")
 	cmd.Flags().BoolVar(&demoMode, "demo", false, "seed a demo account, contact and engineers, accept the demo auth token, and print a ready-to-paste call command")
 	return cmd
+}
+
+// pinPruneInterval is how often serve clears PIN throttle rows older than
+// the one-hour window (pins.Service.Prune).
+const pinPruneInterval = 10 * time.Minute
+
+func prunePins(ctx context.Context, svc *pins.Service, log *slog.Logger) {
+	n, err := svc.Prune(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		log.Error("prune PIN throttle rows", "err", err)
+	case n > 0:
+		log.Info("pruned PIN throttle rows older than an hour", "rows", n)
+	}
+}
+
+// every runs fn every interval until ctx ends or stop is called; stop
+// waits for a run in progress.
+func every(ctx context.Context, interval time.Duration, fn func(context.Context)) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				fn(ctx)
+			}
+		}
+	})
+	return func() {
+		cancel()
+		wg.Wait()
+	}
 }
