@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -110,4 +113,33 @@ func (tx *Tx) stmt(ctx context.Context, q string) *sqlx.Stmt {
 		return t.StmtxContext(ctx, s)
 	}
 	return s
+}
+
+// statementCacheSetting takes Supportline's own `statement_cache` parameter
+// out of a driver DSN (the drivers would pass it to the server, which
+// refuses unknown settings) and reports whether statements are prepared:
+// yes unless it is "off", for poolers that cannot keep prepared statements
+// across transactions (PgBouncer in transaction mode before 1.21).
+func statementCacheSetting(dsn string) (string, bool, error) {
+	i := strings.IndexByte(dsn, '?')
+	if i < 0 {
+		return dsn, true, nil
+	}
+	q, err := url.ParseQuery(dsn[i+1:])
+	if err != nil || !q.Has("statement_cache") {
+		return dsn, true, nil // the driver reports a bad query itself
+	}
+	v := q.Get("statement_cache")
+	q.Del("statement_cache")
+	rest := dsn[:i]
+	if len(q) > 0 {
+		rest += "?" + q.Encode()
+	}
+	switch v {
+	case "on":
+		return rest, true, nil
+	case "off":
+		return rest, false, nil
+	}
+	return "", false, fmt.Errorf("database URL: statement_cache=%q: use on or off", v)
 }

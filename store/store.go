@@ -56,6 +56,10 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	dsn, prepare, err := statementCacheSetting(dsn)
+	if err != nil {
+		return nil, err
+	}
 	driver := "postgres"
 	if engine == SQLite {
 		driver = "sqlite"
@@ -80,7 +84,11 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		x.Close()
 		return nil, fmt.Errorf("connect to %s: %w", display, err)
 	}
-	return &DB{x: x, engine: engine, Now: time.Now, display: display, stmts: newStmtCache(x)}, nil
+	db := &DB{x: x, engine: engine, Now: time.Now, display: display}
+	if prepare {
+		db.stmts = newStmtCache(x)
+	}
+	return db, nil
 }
 
 func parseURL(raw string) (engine Engine, dsn, display string, err error) {
@@ -139,7 +147,9 @@ func (db *DB) SQL() *sql.DB { return db.x.DB }
 
 // Close closes the database.
 func (db *DB) Close() error {
-	db.stmts.close()
+	if db.stmts != nil {
+		db.stmts.close()
+	}
 	return db.x.Close()
 }
 

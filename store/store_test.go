@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -240,4 +242,65 @@ func TestPreparedStatements(t *testing.T) {
 			t.Fatalf("after a schema change: count = %d, %v; want %d", n, err, workers*rounds)
 		}
 	})
+}
+
+// statement_cache=off in the database URL (for poolers that cannot keep
+// prepared statements) runs every statement unprepared; on is the default;
+// anything else is refused.
+func TestStatementCacheSetting(t *testing.T) {
+	ctx := context.Background()
+	withParam := func(raw, kv string) string {
+		if strings.Contains(raw, "?") {
+			return raw + "&" + kv
+		}
+		return raw + "?" + kv
+	}
+	bases := map[string]string{"sqlite": filepath.Join(t.TempDir(), "cache.db")}
+	if os.Getenv(storetest.EnvPostgres) != "" {
+		bases["postgres"] = storetest.PostgresURL(t)
+	}
+	for engine, base := range bases {
+		t.Run(engine, func(t *testing.T) {
+			use := func(db *store.DB) {
+				for i := range 5 {
+					var x int
+					if err := db.NoTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &x, `SELECT 1 + ?`, i) }); err != nil || x != 1+i {
+						t.Fatalf("SELECT 1 + %d = %d, %v", i, x, err)
+					}
+				}
+			}
+			on, err := store.Open(ctx, withParam(base, "statement_cache=on"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer on.Close()
+			start := time.Now()
+			use(on)
+			for store.PreparedStatements(on) == 0 && time.Since(start) < 10*time.Second {
+				time.Sleep(time.Millisecond)
+			}
+			took := time.Since(start)
+			if store.PreparedStatements(on) == 0 {
+				t.Fatal("statement_cache=on prepared nothing in 10 s")
+			}
+
+			off, err := store.Open(ctx, withParam(base, "statement_cache=off"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer off.Close()
+			use(off)
+			time.Sleep(2*took + 50*time.Millisecond)
+			if n := store.PreparedStatements(off); n != 0 {
+				t.Fatalf("statement_cache=off prepared %d statements", n)
+			}
+
+			if db, err := store.Open(ctx, withParam(base, "statement_cache=maybe")); err == nil {
+				db.Close()
+				t.Fatal("statement_cache=maybe accepted")
+			} else if !strings.Contains(err.Error(), "statement_cache") {
+				t.Fatalf("statement_cache=maybe: %v", err)
+			}
+		})
+	}
 }
