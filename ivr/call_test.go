@@ -112,10 +112,7 @@ func TestSeverity1EngineerAccepts(t *testing.T) {
 func TestNobodyAcceptsVoicemail(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		h := newHarness(t, db)
-		c := h.call(premiumPhone, h.pin+"#", "1", "1", "The database cluster is down#")
-		c.EngineerKeys[alicePhone] = "2"
-		c.EngineerKeys[carolPhone] = ""
-		res := h.run(c)
+		res := h.run(h.severity1("The database cluster is down#", map[string]string{alicePhone: "2", carolPhone: ""}))
 
 		if len(res.Dials) != 2 || res.Dials[0].Number != alicePhone || res.Dials[1].Number != carolPhone ||
 			res.Dials[0].Bridged || res.Dials[1].Bridged {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -260,6 +261,16 @@ func (h *harness) call(from string, script ...string) *twiliosim.Call {
 		Caller:       script,
 		EngineerKeys: map[string]string{},
 	}
+}
+
+// severity1 is the contact calling from their own phone (caller ID), keying
+// the PIN, choosing Severity 1 and confirming it, then leaving message if
+// it comes to voicemail; engineers answer the whisper with keys (handle's
+// phone -> keys; "" is silence).
+func (h *harness) severity1(message string, keys map[string]string) *twiliosim.Call {
+	c := h.call(premiumPhone, h.pin+"#", "1", "1", message)
+	maps.Copy(c.EngineerKeys, keys)
+	return c
 }
 
 // run places the call and fails the test if the simulator could not run it

@@ -189,10 +189,7 @@ func TestReplayedGather(t *testing.T) {
 func TestReplayedDecline(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		h := newHarness(t, db)
-		c := h.call(premiumPhone, h.pin+"#", "1", "1", "Help#")
-		c.EngineerKeys[alicePhone] = "2"
-		c.EngineerKeys[carolPhone] = ""
-		res := h.run(c)
+		res := h.run(h.severity1("Help#", map[string]string{alicePhone: "2", carolPhone: ""}))
 		var answer *twiliosim.Request
 		for i, r := range res.Requests {
 			if r.Leg == alicePhone && strings.Contains(r.URL, "/whisper/answer") {
@@ -490,12 +487,9 @@ func TestDialActionFailure(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				h := newHarness(t, db)
 				h.allowErrors("webhook backend failure")
-				c := h.call(premiumPhone, h.pin+"#", "1", "1", "The database cluster is down#")
-				c.EngineerKeys[alicePhone] = ""
-				c.EngineerKeys[carolPhone] = "1"
-				c.EngineerKeys[h.policy.Line.EmergencyNumbers[0]] = "1"
 				h.failNext("dial", tc.failures)
-				res := h.run(c)
+				res := h.run(h.severity1("The database cluster is down#", map[string]string{
+					alicePhone: "", carolPhone: "1", h.policy.Line.EmergencyNumbers[0]: "1"}))
 				if res.Failed() {
 					t.Fatalf("call failed:\n%s", res)
 				}
