@@ -73,9 +73,6 @@ func (s *Server) step(c echo.Context) error {
 	}
 	ctx, cancel := s.deadline(c)
 	defer cancel()
-	if opensTicket(c.QueryParam("s"), p.Digits) {
-		s.prefetchRoster(ctx, c)
-	}
 	var call Call
 	err = s.read(ctx, "load", func(tx *store.Tx) (err error) {
 		call, err = loadCall(ctx, tx, p.CallSid)

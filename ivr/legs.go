@@ -152,13 +152,6 @@ func (s *Server) recording(c echo.Context) error {
 	recURL := c.FormValue("RecordingUrl")
 	dur, _ := strconv.Atoi(c.FormValue("RecordingDuration"))
 	empty := c.QueryParam("empty") == "1" || recURL == "" || dur <= 0
-	var pre *rosterRead
-	if !empty {
-		// For the SMS to the engineer on call: its three reads at once,
-		// before the transaction.
-		s.prefetchRoster(ctx, c)
-		pre = rosterFor(c)
-	}
 	var sp speech
 	err = s.tx(ctx, "recording", func(tx *store.Tx) error {
 		sp = nil
@@ -193,7 +186,7 @@ func (s *Server) recording(c echo.Context) error {
 			return err
 		}
 		if first {
-			if err := s.textOnCall(ctx, tx, &call, t, recURL, pre); err != nil {
+			if err := s.textOnCall(ctx, tx, &call, t, recURL); err != nil {
 				return err
 			}
 		}
@@ -215,18 +208,13 @@ func (s *Server) recording(c echo.Context) error {
 }
 
 // textOnCall queues the voicemail SMS to the engineer on call for the
-// ticket's route, in the transaction that attaches the recording. It uses
-// the roster read before the transaction when there is one (pre), else
-// reads it in tx.
-func (s *Server) textOnCall(ctx context.Context, tx *store.Tx, call *Call, t tickets.Ticket, recURL string, pre *rosterRead) error {
-	if pre == nil {
-		roster, err := oncallSnapshot(ctx, tx, tx.Now)
-		if err != nil {
-			return err
-		}
-		pre = &rosterRead{at: tx.Now, roster: roster}
+// ticket's route, in the transaction that attaches the recording.
+func (s *Server) textOnCall(ctx context.Context, tx *store.Tx, call *Call, t tickets.Ticket, recURL string) error {
+	roster, err := oncallSnapshot(ctx, tx, tx.Now)
+	if err != nil {
+		return err
 	}
-	in := routing.NewInput(s.Policy, call.Plan, t.Priority, pre.at, pre.roster)
+	in := routing.NewInput(s.Policy, call.Plan, t.Priority, tx.Now, roster)
 	body := fmt.Sprintf("Voicemail on ticket %d: %s %d, %s (%s). Listen: %s", t.Number,
 		s.Policy.PriorityWord(), t.Priority, call.AccountName, call.ContactName, recURL)
 	to := routing.OnCallFor(in)
@@ -274,7 +262,7 @@ func (s *Server) recordingStatus(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return s.textOnCall(ctx, tx, &call, t, recURL, nil)
+		return s.textOnCall(ctx, tx, &call, t, recURL)
 	})
 	if err != nil {
 		s.Log.Error("recording status", "call_sid", sid, "err", err)

@@ -524,32 +524,6 @@ func TestDialActionFailure(t *testing.T) {
 	}
 }
 
-// The roster read started early (beside the call's load, outside the
-// write transaction) is only a shortcut: when it fails, the ticket is
-// routed and the voicemail SMS addressed from a read inside the
-// transaction, and the caller notices nothing.
-func TestRosterPrefetchFailure(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		h := newHarness(t, db)
-		h.failNext("roster", 2)
-		res := h.run(h.severity1("The database cluster is down#", map[string]string{alicePhone: "2", carolPhone: ""}))
-		if n := h.faultCount("roster"); n != 2 {
-			t.Fatalf("roster prefetch failed %d times, want 2 (ticket opening and voicemail)", n)
-		}
-		heardNone(t, res, twiliosim.CallerLeg, "One moment please.")
-		if len(res.Dials) != 2 || res.Dials[0].Number != alicePhone || res.Dials[1].Number != carolPhone {
-			t.Fatalf("dials %+v\n%s", res.Dials, res)
-		}
-		tk := h.ticketOf(res.CallSid)
-		if !hasEvent(tk, tickets.EventRouted, "dial alice, then carol") || tk.RecordingURL == "" {
-			t.Errorf("events %v, recording %q", eventKinds(tk), tk.RecordingURL)
-		}
-		if sms := h.outbox(); len(sms) != 1 || sms[0].To != alicePhone {
-			t.Errorf("outbox %+v, want one SMS to alice", sms)
-		}
-	})
-}
-
 // A database that keeps failing: three tries, then the apology and the
 // fallback behaviour, never a Twilio application error.
 func TestPersistentErrorFallsBack(t *testing.T) {

@@ -27,15 +27,10 @@ func (s *Server) openTicket(c echo.Context, p params, call Call) error {
 	var t tickets.Ticket
 	var rt routing.Route
 	ok := false
-	pre := rosterFor(c)
 	err := s.tx(ctx, "ticket", func(tx *store.Tx) (err error) {
 		// Where the call goes first, so that the ticket's events (opened,
 		// routed) are written in one statement.
-		if pre != nil {
-			rt, err = routing.Decide(routing.NewInput(s.Policy, call.Plan, deref(call.Priority), pre.at, pre.roster))
-		} else {
-			rt, err = s.Route(ctx, tx, call.Plan, deref(call.Priority), tx.Now)
-		}
+		rt, err = s.Route(ctx, tx, call.Plan, deref(call.Priority), tx.Now)
 		if err != nil {
 			return err
 		}
@@ -108,61 +103,6 @@ func (s *Server) Route(ctx context.Context, tx *store.Tx, plan string, priority 
 		return routing.Route{}, err
 	}
 	return routing.Decide(routing.NewInput(s.Policy, plan, priority, at, roster))
-}
-
-// rosterKey is where a request keeps the roster read prefetchRoster started.
-const rosterKey = "supportline.roster"
-
-// rosterRead is who is on call, read at `at` beside the rest of a webhook's
-// work.
-type rosterRead struct {
-	done   chan struct{}
-	at     time.Time
-	roster oncall.Roster
-	err    error
-}
-
-// prefetchRoster starts reading the on-call roster outside any transaction,
-// its three queries at once, for a webhook that will route a call or text
-// the engineer on call: it then waits for one round trip instead of three,
-// and the read overlaps the call's load. Whoever uses it waits for it
-// before beginning a transaction (rosterFor), so that no transaction holds
-// a connection while the read waits for one.
-func (s *Server) prefetchRoster(ctx context.Context, c echo.Context) {
-	r := &rosterRead{done: make(chan struct{})}
-	c.Set(rosterKey, r)
-	go func() {
-		defer close(r.done)
-		r.err = s.read(ctx, "roster", func(tx *store.Tx) (err error) {
-			r.at = tx.Now
-			r.roster, err = oncallSnapshot(ctx, tx, tx.Now)
-			return err
-		})
-	}()
-}
-
-// rosterFor waits for the roster prefetchRoster started for c. It returns
-// nil when none was started or the read failed; the caller then reads the
-// roster inside its transaction (and a failure there is handled as any
-// other).
-func rosterFor(c echo.Context) *rosterRead {
-	r, _ := c.Get(rosterKey).(*rosterRead)
-	if r == nil {
-		return nil
-	}
-	<-r.done
-	if r.err != nil {
-		return nil
-	}
-	return r
-}
-
-// opensTicket reports whether the menu answer (step s, digits d) is one
-// that opens the call's ticket and routes it: a confirmed top priority, or
-// another priority level. A wrong guess costs one roster read.
-func opensTicket(s, d string) bool {
-	return (s == string(StepConfirm) && d == "1") ||
-		(s == string(StepPriority) && len(d) == 1 && d[0] >= '2' && d[0] <= '8')
 }
 
 // dial appends the Dial of the call's current step: one Number whose url is

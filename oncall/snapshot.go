@@ -2,9 +2,7 @@ package oncall
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"supportline/store"
@@ -25,44 +23,23 @@ type Roster struct {
 // every engineer, and the overrides in force at some instant of the closed
 // window [from, to] (starting at or before to and ending after from).
 // Snapshot(ctx, tx, at, at) is exactly what deciding a call at at needs.
-//
-// Outside a transaction (tx.Concurrent) the three reads run at once, each on
-// its own connection: the phone line reads the roster this way, in one
-// round trip's time. Without a common snapshot a change committed between
-// the reads may show in one and not another; the resolver treats a member
-// or override whose engineer it does not find as nobody, the same as
-// inside a PostgreSQL READ COMMITTED transaction.
 func Snapshot(ctx context.Context, tx *store.Tx, from, to time.Time) (Roster, error) {
-	var (
-		scheds []StoredSchedule
-		os     []StoredOverride
-		engs   []Engineer
-	)
-	reads := []func() error{
-		func() (err error) { scheds, err = schedules(ctx, tx); return err },
-		func() (err error) { os, err = overrides(ctx, tx, "o.starts_at <= ? AND o.ends_at > ?", to, from); return err },
-		func() (err error) { engs, err = engineers(ctx, tx); return err },
-	}
-	errs := make([]error, len(reads))
-	if tx.Concurrent() {
-		var wg sync.WaitGroup
-		for i, read := range reads {
-			wg.Go(func() { errs[i] = read() })
-		}
-		wg.Wait()
-	} else {
-		for i, read := range reads {
-			if errs[i] = read(); errs[i] != nil {
-				break
-			}
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	r := Roster{Schedules: map[string]Schedule{}, Engineers: map[string]Engineer{}}
+	scheds, err := schedules(ctx, tx)
+	if err != nil {
 		return Roster{}, err
 	}
-	r := Roster{Schedules: map[string]Schedule{}, Engineers: map[string]Engineer{}, Overrides: plain(os)}
 	for _, s := range scheds {
 		r.Schedules[s.Name] = s.Schedule
+	}
+	os, err := overrides(ctx, tx, "o.starts_at <= ? AND o.ends_at > ?", to, from)
+	if err != nil {
+		return Roster{}, err
+	}
+	r.Overrides = plain(os)
+	engs, err := engineers(ctx, tx)
+	if err != nil {
+		return Roster{}, err
 	}
 	for _, e := range engs {
 		r.Engineers[e.Handle] = e

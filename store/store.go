@@ -214,14 +214,6 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 // Engine reports the database engine of the transaction.
 func (tx *Tx) Engine() Engine { return tx.engine }
 
-// Concurrent reports whether statements on tx may run at the same time from
-// several goroutines: true outside a transaction (NoTx), where each
-// statement takes its own pooled connection.
-func (tx *Tx) Concurrent() bool {
-	_, inTx := tx.tx.(*sqlx.Tx)
-	return !inTx
-}
-
 func (tx *Tx) prep(q string, args []any) (string, []any) {
 	for i, a := range args {
 		switch v := a.(type) {
