@@ -1,6 +1,10 @@
 package store
 
-import "github.com/jmoiron/sqlx"
+import (
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
 
 // PreparedStatements counts the statements the cache holds prepared.
 func PreparedStatements(db *DB) int {
@@ -15,4 +19,26 @@ func PreparedStatements(db *DB) int {
 		return true
 	})
 	return n
+}
+
+// PrepareFailed reports whether preparing q failed and waits for a retry.
+func PrepareFailed(db *DB, q string) bool {
+	v, ok := db.stmts.m.Load(q)
+	if !ok {
+		return false
+	}
+	n, isNo := v.(noStmt)
+	return isNo && !n.retry.IsZero()
+}
+
+// IsPrepared reports whether q is prepared.
+func IsPrepared(db *DB, q string) bool {
+	v, _ := db.stmts.m.Load(q)
+	_, ok := v.(*sqlx.Stmt)
+	return ok
+}
+
+// ShiftStatementClock moves the statement cache's clock by d.
+func ShiftStatementClock(db *DB, d time.Duration) {
+	db.stmts.now = func() time.Time { return time.Now().Add(d) }
 }

@@ -43,10 +43,12 @@ type stmtCache struct {
 	running sync.WaitGroup
 	stop    context.Context
 	cancel  context.CancelFunc
+
+	now func() time.Time // for retryPrepare; tests move it
 }
 
 func newStmtCache(x *sqlx.DB) *stmtCache {
-	c := &stmtCache{x: x}
+	c := &stmtCache{x: x, now: time.Now}
 	c.stop, c.cancel = context.WithCancel(context.Background())
 	return c
 }
@@ -60,24 +62,39 @@ func (c *stmtCache) close() {
 	c.running.Wait()
 }
 
-// noStmt marks a query that runs unprepared: being prepared, or not
-// preparable (then the unprepared run reports the real error each time).
-type noStmt struct{}
+// noStmt marks a query that runs unprepared: while it is being prepared
+// (retry zero), or until retry after preparing it failed. A failure may be
+// the database being away for a moment, so it is tried again later; a
+// statement that cannot be prepared at all reports its real error from the
+// unprepared run each time.
+type noStmt struct{ retry time.Time }
+
+// retryPrepare is how long a query whose preparation failed runs
+// unprepared before it is prepared again.
+const retryPrepare = time.Minute
 
 // get returns the prepared statement for q, or nil when q must run
 // unprepared this time.
 func (c *stmtCache) get(q string) *sqlx.Stmt {
-	if v, ok := c.m.Load(q); ok {
-		s, _ := v.(*sqlx.Stmt)
-		return s
-	}
-	if c.n.Add(1) > maxCachedStmts {
-		c.n.Add(-1)
-		return nil
-	}
-	if _, loaded := c.m.LoadOrStore(q, noStmt{}); loaded {
-		c.n.Add(-1)
-		return nil
+	v, ok := c.m.Load(q)
+	switch {
+	case !ok:
+		if c.n.Add(1) > maxCachedStmts {
+			c.n.Add(-1)
+			return nil
+		}
+		if _, loaded := c.m.LoadOrStore(q, noStmt{}); loaded {
+			c.n.Add(-1)
+			return nil
+		}
+	default:
+		if s, ok := v.(*sqlx.Stmt); ok {
+			return s
+		}
+		failed := v.(noStmt)
+		if failed.retry.IsZero() || c.now().Before(failed.retry) || !c.m.CompareAndSwap(q, v, noStmt{}) {
+			return nil
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -95,7 +112,8 @@ func (c *stmtCache) prepare(q string) {
 	defer cancel()
 	s, err := c.x.PreparexContext(ctx, q)
 	if err != nil {
-		return // stays noStmt: the statement keeps running unprepared
+		c.m.Store(q, noStmt{retry: c.now().Add(retryPrepare)})
+		return
 	}
 	c.m.Store(q, s)
 }

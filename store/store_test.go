@@ -304,3 +304,49 @@ func TestStatementCacheSetting(t *testing.T) {
 		})
 	}
 }
+
+// A statement whose preparation failed (here: its table did not exist yet,
+// as when the database is away for a moment) keeps working unprepared and
+// is prepared again after a while.
+func TestPrepareRetried(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		const q = `SELECT count(*) FROM later`
+		count := func() (n int, err error) {
+			err = db.NoTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &n, q) })
+			return n, err
+		}
+		waitFor := func(what string, cond func() bool) {
+			t.Helper()
+			for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("waited 10 s for %s", what)
+				}
+			}
+		}
+		if _, err := count(); err == nil {
+			t.Fatal("counting a missing table succeeded")
+		}
+		waitFor("the failed preparation", func() bool { return store.PrepareFailed(db, q) })
+		if err := db.NoTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `CREATE TABLE later (id INTEGER)`)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := count(); err != nil || n != 0 {
+			t.Fatalf("count = %d, %v; want 0 (unprepared)", n, err)
+		}
+		if store.IsPrepared(db, q) {
+			t.Fatal("prepared again before the retry interval")
+		}
+		store.ShiftStatementClock(db, 2*time.Minute)
+		if n, err := count(); err != nil || n != 0 {
+			t.Fatalf("count = %d, %v; want 0", n, err)
+		}
+		waitFor("the statement to be prepared again", func() bool { return store.IsPrepared(db, q) })
+		if n, err := count(); err != nil || n != 0 {
+			t.Fatalf("count = %d, %v; want 0 (prepared)", n, err)
+		}
+	})
+}
