@@ -486,9 +486,6 @@ func (s *Service) release(ctx context.Context, tx *store.Tx, a *attempt) error {
 func (s *Service) settle(ctx context.Context, tx *store.Tx, a *attempt, ok bool, rehash string) (Result, error) {
 	now := tx.Now
 	if a.hash == "" {
-		if _, err := pruneThrottle(ctx, tx, now, 100); err != nil {
-			return "", err
-		}
 		return a.decoyResult, s.record(ctx, tx, a, a.decoyResult)
 	}
 	cred, err := credential(ctx, tx, a.contact.ID, true)
@@ -547,17 +544,13 @@ func (s *Service) settle(ctx context.Context, tx *store.Tx, a *attempt, ok bool,
 		s.log().Warn("PIN lockout", "support_id", a.contact.SupportID, "caller", a.caller,
 			"lockout", cred.Lockouts+1, "locked_until", until)
 	}
-	if _, err := pruneThrottle(ctx, tx, now, 100); err != nil {
-		return "", err
-	}
 	return Wrong, s.record(ctx, tx, a, Wrong)
 }
 
 // pruneThrottle deletes up to batch throttle rows of each kind older than
-// the window, and reports how many it deleted. Settling a failure prunes a
-// batch of 100, so the tables stay about as large as an hour's failures;
-// Prune sweeps the rest. SKIP LOCKED (on PostgreSQL) keeps concurrent
-// settles from waiting on, or deadlocking over, the same stale rows.
+// the window, and reports how many it deleted. SKIP LOCKED (on PostgreSQL)
+// keeps replicas pruning at once from waiting on, or deadlocking over, the
+// same stale rows.
 func pruneThrottle(ctx context.Context, tx *store.Tx, now time.Time, batch int) (int64, error) {
 	cutoff := now.Add(-window)
 	res, err := tx.Exec(ctx, `DELETE FROM pin_failures WHERE id IN
@@ -577,11 +570,11 @@ func pruneThrottle(ctx context.Context, tx *store.Tx, now time.Time, batch int) 
 
 // Prune deletes every throttle row that has left the one-hour window: the
 // failures counted against calling numbers and the numbers' lock rows.
-// Verifications that succeed do not prune (that would cost them two more
-// statements), so without Prune a line with few failures would keep a row
-// for every number that ever called; serve runs it every few minutes. It
-// works in batches of 1,000, one short transaction each, and reports how
-// many rows it deleted.
+// Verifications never prune (it would cost each two more statements, on
+// the path an attacker hammers); serve runs Prune every few minutes, so the
+// tables hold about an hour and a few minutes of attempts. It works in
+// batches of 1,000, one short transaction each, and reports how many rows
+// it deleted.
 func (s *Service) Prune(ctx context.Context) (int64, error) {
 	const batch = 1000
 	var total int64

@@ -639,7 +639,7 @@ func TestPrune(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.verify(id, pin, "+14155559999")           // recent: kept
-		f.verify(id, wrongPIN(pin), "+14155559998") // recent failure (it prunes a batch of 100 itself)
+		f.verify(id, wrongPIN(pin), "+14155559998") // recent failure: kept
 
 		count := func(table string) (n int) {
 			if err := db.NoTx(ctx, func(tx *store.Tx) error {
