@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -186,7 +185,7 @@ func (w *Worker) claim(ctx context.Context) ([]claimed, error) {
 			args = append(args, id)
 		}
 		args = append(args, tx.Now, tx.Now)
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+		marks := store.Marks(len(ids))
 		if err := tx.Select(ctx, &batch, `UPDATE outbox SET status = 'sending', claimed_until = ?, attempts = attempts + 1
 			WHERE id IN (`+marks+`) AND (`+due+`)
 			RETURNING id, event_key, recipient, body, attempts`, args...); err != nil {

@@ -231,8 +231,7 @@ func engineerIDs(ctx context.Context, tx *store.Tx, handles []string) ([]int64, 
 		for i, h := range handles {
 			args[i] = h
 		}
-		q := `SELECT id, handle FROM engineers WHERE handle IN (` +
-			strings.TrimSuffix(strings.Repeat("?, ", len(handles)), ", ") + `)` + tx.ForShare()
+		q := `SELECT id, handle FROM engineers WHERE handle IN (` + store.Marks(len(handles)) + `)` + tx.ForShare()
 		if err := tx.Select(ctx, &rows, q, args...); err != nil {
 			return nil, fmt.Errorf("read engineers: %w", err)
 		}

@@ -294,6 +294,12 @@ func (tx *Tx) ForUpdate() string {
 	return ""
 }
 
+// Marks is n placeholders for a statement, "?, ?, ?" for 3: for an IN list
+// or a VALUES row whose length the caller decides.
+func Marks(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
 // ForShare is the clause that keeps rows read by a transaction from being
 // deleted or changed until it ends, while others may read them: " FOR
 // SHARE" on PostgreSQL (e.g. the engineers a new schedule names, so that a

@@ -118,12 +118,13 @@ func Open(ctx context.Context, tx *store.Tx, policy *config.Policy, in OpenInput
 	detail := fmt.Sprintf("plan %s priority %d: respond within %s on %s, due %s, warn at %s",
 		t.Plan, t.Priority, t.Target, t.Clock, t.ResponseDue.Format(time.RFC3339), t.WarnAt.Format(time.RFC3339))
 	notes := append([]Note{{EventOpened, detail}}, in.Then...)
-	q := `INSERT INTO ticket_events (ticket_id, kind, at, detail) VALUES ` +
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(notes)), ", ")
+	rows := make([]string, len(notes))
 	args := make([]any, 0, 4*len(notes))
-	for _, n := range notes {
+	for i, n := range notes {
+		rows[i] = "(" + store.Marks(4) + ")"
 		args = append(args, t.ID, n.Kind, opened, n.Detail)
 	}
+	q := `INSERT INTO ticket_events (ticket_id, kind, at, detail) VALUES ` + strings.Join(rows, ", ")
 	if _, err := tx.Exec(ctx, q, args...); err != nil {
 		return Ticket{}, fmt.Errorf("record the events of opening ticket %d: %w", t.Number, err)
 	}
