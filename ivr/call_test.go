@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"supportline/oncall"
 	"supportline/store"
 	"supportline/store/storetest"
 	"supportline/tickets"
@@ -475,3 +476,44 @@ func TestSilenceEndsPolitely(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// The roster the phone line keeps in memory follows every change: a call
+// rings alice; after an override puts bob on primary the next call rings
+// bob; after the override is removed, alice again; after the Monday 09:00
+// handoff (no change to the roster, only time) bob; and after a change made
+// with SQL by hand (bob's number), the new number.
+func TestRosterChangesReachTheNextCall(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		ctx := context.Background()
+		roster := &oncall.Store{DB: db}
+		rung := func(want string) {
+			t.Helper()
+			res := h.run(h.severity1("Still down#", map[string]string{alicePhone: "1", bobPhone: "1", "+15555550177": "1"}))
+			if len(res.Dials) == 0 || res.Dials[0].Number != want {
+				t.Fatalf("first dial %+v, want %s\n%s", res.Dials, want, res)
+			}
+		}
+		rung(alicePhone)
+		o, err := roster.AddOverride(ctx, "test", oncall.NewOverride{Schedule: "primary", Engineer: "bob",
+			From: "2026-11-18T09:00:00-07:00", To: "2026-11-18T12:00:00-07:00"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rung(bobPhone)
+		if _, err := roster.RemoveOverride(ctx, "test", o.ID); err != nil {
+			t.Fatal(err)
+		}
+		rung(alicePhone)
+		h.clock.Set(time.Date(2026, 11, 23, 9, 30, 0, 0, denver)) // bob's week
+		rung(bobPhone)
+		err = db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE engineers SET phone = '+15555550177' WHERE handle = 'bob'`)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rung("+15555550177")
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"supportline/oncall"
 	"supportline/store"
 )
 
@@ -74,6 +75,9 @@ type Call struct {
 	Plan         string `db:"plan"`
 	AccountName  string `db:"account_name"`
 	ContactName  string `db:"contact_name"`
+	// RosterVersion is the on-call roster's version when the call was read
+	// (oncall.Rosters).
+	RosterVersion int64 `db:"roster_version"`
 }
 
 // DialStep is one engineer to ring, frozen into the call when its ticket
@@ -106,7 +110,7 @@ const callSelect = `SELECT c.call_sid, c.from_number, c.to_number, c.step, c.seq
 		c.contact_id, c.account_id, c.pin_attempts, c.misses, c.priority, c.ticket_id, c.route, c.dial_step, c.outcome,
 		c.status, c.duration, c.created_at, c.updated_at, c.ended_at,
 		COALESCE(a.plan, '') AS plan, COALESCE(a.name, '') AS account_name, COALESCE(ct.name, '') AS contact_name,
-		COALESCE(t.number, 0) AS ticket_number
+		COALESCE(t.number, 0) AS ticket_number, ` + oncall.VersionColumn + ` AS roster_version
 	FROM calls c LEFT JOIN accounts a ON a.id = c.account_id LEFT JOIN contacts ct ON ct.id = c.contact_id
 		LEFT JOIN tickets t ON t.id = c.ticket_id`
 

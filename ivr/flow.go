@@ -33,7 +33,7 @@ func (s *Server) incoming(c echo.Context) error {
 	ctx, cancel := s.deadline(c)
 	defer cancel()
 	var call Call
-	err = s.tx(ctx, "incoming", func(tx *store.Tx) error {
+	err = s.lax(ctx, "incoming", func(tx *store.Tx) error {
 		call = Call{CallSid: p.CallSid, From: p.From, To: p.To, Step: StepSupportID}
 		if validParty(p.From) && strings.HasPrefix(p.From, "+") {
 			matches, err := accounts.ContactsByPhone(ctx, tx, p.From)
@@ -46,10 +46,11 @@ func (s *Server) incoming(c echo.Context) error {
 				call.ContactID, call.AccountID = &m.ID, &m.AccountID
 			}
 		}
-		if _, err := insertCall(ctx, tx, call); err != nil {
-			return err
+		created, err := insertCall(ctx, tx, call)
+		if err != nil || created {
+			return err // a new call is at seq 0 of its first step
 		}
-		call, err = loadCall(ctx, tx, p.CallSid)
+		call, err = loadCall(ctx, tx, p.CallSid) // a retried first webhook
 		return err
 	})
 	if err != nil {
@@ -74,7 +75,7 @@ func (s *Server) step(c echo.Context) error {
 	ctx, cancel := s.deadline(c)
 	defer cancel()
 	var call Call
-	err = s.read(ctx, "load", func(tx *store.Tx) (err error) {
+	err = s.lax(ctx, "load", func(tx *store.Tx) (err error) {
 		call, err = loadCall(ctx, tx, p.CallSid)
 		return err
 	})
@@ -119,41 +120,26 @@ func (s *Server) prompt(c echo.Context) error {
 	}
 	ctx, cancel := s.deadline(c)
 	defer cancel()
-	var sp speech
 	var call Call
-	err = s.menuTx(ctx, "prompt", func(tx *store.Tx) error {
-		sp = nil
+	err = s.lax(ctx, "prompt", func(tx *store.Tx) error {
 		call, err = loadCall(ctx, tx, p.CallSid)
-		if err != nil {
-			return err
-		}
-		if c.QueryParam("why") != "silence" || !atStep(c, &call) {
-			return nil
-		}
-		from := call.Seq
-		call.Misses++
-		if call.Misses > maxMisses {
-			call.Step, call.Outcome = StepDone, OutcomeNoInput
-		}
-		ok, err := saveCall(ctx, tx, &call, from)
-		if err != nil || !ok {
-			return err
-		}
-		if call.Step == StepDone {
-			sp.say(s.words("no_input_goodbye"))
-			sp.hangup()
-			return nil
-		}
-		sp.say(s.words("no_input"))
-		return nil
+		return err
 	})
 	if err != nil {
 		return s.trouble(c, p, err)
 	}
-	if call.Step != StepDone || len(sp) == 0 {
+	if c.QueryParam("why") != "silence" || !atStep(c, &call) {
+		var sp speech
 		s.render(&sp, &call)
+		return send(c, sp)
 	}
-	return send(c, sp)
+	from := call.Seq
+	call.Misses++
+	if call.Misses > maxMisses {
+		call.Step, call.Outcome = StepDone, OutcomeNoInput
+		return s.move(c, p, call, from, s.words("no_input_goodbye"))
+	}
+	return s.move(c, p, call, from, s.words("no_input"))
 }
 
 // gather builds a Gather for the call's current step: its action carries
@@ -231,7 +217,7 @@ func (s *Server) move(c echo.Context, p params, call Call, from int, texts ...st
 	ctx, cancel := s.deadline(c)
 	defer cancel()
 	ok := false
-	err := s.menuTx(ctx, "move", func(tx *store.Tx) (err error) {
+	err := s.lax(ctx, "move", func(tx *store.Tx) (err error) {
 		ok, err = saveCall(ctx, tx, &call, from)
 		if err == nil && !ok {
 			call, err = loadCall(ctx, tx, p.CallSid)
@@ -245,6 +231,10 @@ func (s *Server) move(c echo.Context, p params, call Call, from int, texts ...st
 	if ok {
 		for _, t := range texts {
 			sp.say(t)
+		}
+		if call.Step == StepDone && len(texts) > 0 {
+			sp.hangup() // the texts said goodbye
+			return send(c, sp)
 		}
 	}
 	s.render(&sp, &call)

@@ -31,7 +31,7 @@ func (s *Server) whisper(c echo.Context) error {
 	ctx, cancel := s.deadline(c)
 	defer cancel()
 	var call Call
-	err := s.read(ctx, "whisper", func(tx *store.Tx) (err error) {
+	err := s.lax(ctx, "whisper", func(tx *store.Tx) (err error) {
 		if call, err = loadCall(ctx, tx, parent); err == nil && call.TicketID == nil {
 			err = errNoCall
 		}
@@ -210,7 +210,7 @@ func (s *Server) recording(c echo.Context) error {
 // textOnCall queues the voicemail SMS to the engineer on call for the
 // ticket's route, in the transaction that attaches the recording.
 func (s *Server) textOnCall(ctx context.Context, tx *store.Tx, call *Call, t tickets.Ticket, recURL string) error {
-	roster, err := oncallSnapshot(ctx, tx, tx.Now)
+	roster, err := s.roster(ctx, tx, call.RosterVersion, tx.Now)
 	if err != nil {
 		return err
 	}
@@ -290,7 +290,7 @@ func (s *Server) status(c echo.Context) error {
 	}
 	ctx, cancel := s.deadline(c)
 	defer cancel()
-	if err := s.menuTx(ctx, "status", func(tx *store.Tx) error { return endCall(ctx, tx, p.CallSid, st, dur) }); err != nil {
+	if err := s.lax(ctx, "status", func(tx *store.Tx) error { return endCall(ctx, tx, p.CallSid, st, dur) }); err != nil {
 		s.Log.Error("status callback", "call_sid", p.CallSid, "err", err)
 		return echo.NewHTTPError(500, "could not record the status")
 	}
@@ -331,7 +331,7 @@ func (s *Server) escalate(c echo.Context, p params, call Call) error {
 		text = s.words("escalate_already", "ticket", words)
 		if first {
 			text = s.words("escalate_done", "ticket", words)
-			roster, err := oncallSnapshot(ctx, tx, tx.Now)
+			roster, err := s.roster(ctx, tx, call.RosterVersion, tx.Now)
 			if err != nil {
 				return err
 			}

@@ -30,7 +30,7 @@ func (s *Server) openTicket(c echo.Context, p params, call Call) error {
 	err := s.tx(ctx, "ticket", func(tx *store.Tx) (err error) {
 		// Where the call goes first, so that the ticket's events (opened,
 		// routed) are written in one statement.
-		rt, err = s.Route(ctx, tx, call.Plan, deref(call.Priority), tx.Now)
+		rt, err = s.Route(ctx, tx, call.RosterVersion, call.Plan, deref(call.Priority), tx.Now)
 		if err != nil {
 			return err
 		}
@@ -90,15 +90,17 @@ func (s *Server) openTicket(c echo.Context, p params, call Call) error {
 	return send(c, sp)
 }
 
-// oncallSnapshot loads who is on call around at.
-func oncallSnapshot(ctx context.Context, tx *store.Tx, at time.Time) (oncall.Roster, error) {
-	return oncall.Snapshot(ctx, tx, at, at.Add(time.Second))
+// roster is who is on call around at, as of roster version (the call's
+// load read it; 0 reads it afresh).
+func (s *Server) roster(ctx context.Context, tx *store.Tx, version int64, at time.Time) (oncall.Roster, error) {
+	return s.rosters.Snapshot(ctx, tx, version, at, at.Add(time.Second))
 }
 
-// Route loads who is on call and says where a call of plan and priority
-// goes at `at` (serve --demo asks it too, to name the engineer on call).
-func (s *Server) Route(ctx context.Context, tx *store.Tx, plan string, priority int, at time.Time) (routing.Route, error) {
-	roster, err := oncallSnapshot(ctx, tx, at)
+// Route says where a call of plan and priority goes at `at`, from the
+// roster as of version (serve --demo asks it too, to name the engineer on
+// call, with version 0).
+func (s *Server) Route(ctx context.Context, tx *store.Tx, version int64, plan string, priority int, at time.Time) (routing.Route, error) {
+	roster, err := s.roster(ctx, tx, version, at)
 	if err != nil {
 		return routing.Route{}, err
 	}
@@ -161,7 +163,7 @@ func (s *Server) dialAction(c echo.Context) error {
 	ctx, cancel := s.deadline(c)
 	defer cancel()
 	var sp speech
-	err = s.tx(ctx, "dial", func(tx *store.Tx) error {
+	err = s.menuTx(ctx, "dial", func(tx *store.Tx) error {
 		sp = nil
 		call, err := loadCall(ctx, tx, p.CallSid)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/twilio/twilio-go/twiml"
 
 	"supportline/config"
+	"supportline/oncall"
 	"supportline/pins"
 	"supportline/store"
 )
@@ -33,6 +34,8 @@ type Server struct {
 	// fault, when set by tests, is called before each database transaction
 	// of a webhook; an error from it is treated like a database failure.
 	fault func(step string) error
+
+	rosters oncall.Rosters // who is on call, read again when it changes
 }
 
 // Mount registers the webhook routes under /twilio on e, behind the
@@ -140,39 +143,41 @@ func (s *Server) words(key string, kv ...string) string {
 // spell reads a number digit by digit ("1 0 0 1 2 3").
 func spell(n string) string { return strings.Join(strings.Split(n, ""), " ") }
 
-// tx runs fn in a transaction bounded by the webhook deadline.
+// A webhook's database work runs one of three ways. Tickets, responses,
+// recordings and the PIN claim are durable transactions (tx): the commit
+// returns once it is on disk. Moving a caller through the menu, recording
+// how a call ended and a declined whisper are lax (menuTx, lax): they
+// commit without waiting for the disk, because if the database crashed in
+// the next instant and lost such a change the caller would hear the step
+// before again, which is harmless; on a virtual disk that wait is most of a
+// small write's cost. Single statements and reads run outside a
+// transaction (lax), where BEGIN and COMMIT would be two more round trips.
+// All three go through the same fault hook.
+
+// tx runs fn in a durable transaction.
 func (s *Server) tx(ctx context.Context, step string, fn func(tx *store.Tx) error) error {
-	if s.fault != nil {
-		if err := s.fault(step); err != nil {
-			return err
-		}
-	}
-	return s.DB.InTx(ctx, fn)
+	return s.run(ctx, step, fn, s.DB.InTx)
 }
 
-// read runs a read-only step outside a transaction (one round trip for a
-// single SELECT instead of three), with the same fault hook as tx.
-func (s *Server) read(ctx context.Context, step string, fn func(tx *store.Tx) error) error {
-	if s.fault != nil {
-		if err := s.fault(step); err != nil {
-			return err
-		}
-	}
-	return s.DB.NoTx(ctx, fn)
-}
-
-// menuTx is tx for changes that only move a caller through the menu (or
-// record how a call ended). They commit without waiting for the disk: if
-// the database crashed in the next instant and lost such a change, the
-// caller would be re-prompted for the step before, which is harmless.
-// Tickets, responses, recordings and PIN counters keep durable commits.
+// menuTx runs fn in a lax transaction.
 func (s *Server) menuTx(ctx context.Context, step string, fn func(tx *store.Tx) error) error {
-	return s.tx(ctx, step, func(tx *store.Tx) error {
-		if err := tx.RelaxDurability(ctx); err != nil {
+	return s.run(ctx, step, fn, s.DB.Lax().InTx)
+}
+
+// lax runs fn's statements each on its own, lax: reads, and single writes
+// guarded by the call's sequence number.
+func (s *Server) lax(ctx context.Context, step string, fn func(tx *store.Tx) error) error {
+	return s.run(ctx, step, fn, s.DB.Lax().NoTx)
+}
+
+func (s *Server) run(ctx context.Context, step string, fn func(tx *store.Tx) error,
+	how func(context.Context, func(*store.Tx) error) error) error {
+	if s.fault != nil {
+		if err := s.fault(step); err != nil {
 			return err
 		}
-		return fn(tx)
-	})
+	}
+	return how(ctx, fn)
 }
 
 func (s *Server) deadline(c echo.Context) (context.Context, context.CancelFunc) {

@@ -59,23 +59,23 @@ func (s *Server) pin(c echo.Context, p params, call Call) error {
 			}
 			call.Step, call.Outcome = StepDone, OutcomeRefused
 			s.Log.Info("caller not entitled to phone support", "call_sid", p.CallSid, "plan", contact.Plan)
-			return s.finish(c, p, call, from, s.words("not_entitled", "message", msg))
+			return s.move(c, p, call, from, s.words("not_entitled", "message", msg))
 		}
 		call.Step = StepPriority
 		return s.move(c, p, call, from)
 	case pins.Locked:
 		call.Step, call.Outcome = StepDone, OutcomeLocked
-		return s.finish(c, p, call, from, s.words("locked", "email", email))
+		return s.move(c, p, call, from, s.words("locked", "email", email))
 	case pins.Expired:
 		call.Step, call.Outcome = StepDone, OutcomeExpired
-		return s.finish(c, p, call, from, s.words("pin_expired", "email", email))
+		return s.move(c, p, call, from, s.words("pin_expired", "email", email))
 	case pins.Busy:
 		call.PINAttempts--
 		return s.move(c, p, call, from, s.words("one_moment"))
 	default: // Wrong, Revoked: the same words as an unknown support ID
 		if call.PINAttempts >= maxPINAttempts {
 			call.Step, call.Outcome = StepDone, OutcomeUnverified
-			return s.finish(c, p, call, from, s.words("pin_wrong"), s.words("too_many_attempts", "email", email))
+			return s.move(c, p, call, from, s.words("pin_wrong"), s.words("too_many_attempts", "email", email))
 		}
 		if !call.ViaCallerID {
 			call.Step, call.SupportID = StepSupportID, ""
@@ -91,36 +91,13 @@ func (s *Server) pinRetry(c echo.Context, p params, call Call, cause error) erro
 	ctx, cancel := s.deadline(c)
 	defer cancel()
 	from := call.Seq
-	_ = s.tx(ctx, "pin-release", func(tx *store.Tx) error {
+	_ = s.lax(ctx, "pin-release", func(tx *store.Tx) error {
 		_, err := saveCall(ctx, tx, &call, from)
 		return err
 	})
 	// The retry re-prompts whatever step the call is at, so the request's
 	// (now stale) step and sequence in the URL are fine.
 	return s.trouble(c, p, cause)
-}
-
-// finish saves a final state and says the texts, then hangs up.
-func (s *Server) finish(c echo.Context, p params, call Call, from int, texts ...string) error {
-	ctx, cancel := s.deadline(c)
-	defer cancel()
-	ok := false
-	err := s.menuTx(ctx, "finish", func(tx *store.Tx) (err error) {
-		ok, err = saveCall(ctx, tx, &call, from)
-		return err
-	})
-	if err != nil {
-		return s.trouble(c, p, err)
-	}
-	if !ok {
-		return s.rerender(c, p)
-	}
-	var sp speech
-	for _, t := range texts {
-		sp.say(t)
-	}
-	sp.hangup()
-	return send(c, sp)
 }
 
 // repeat answers with the prompt of the call's current step (star).
@@ -136,7 +113,7 @@ func (s *Server) rerender(c echo.Context, p params) error {
 	ctx, cancel := s.deadline(c)
 	defer cancel()
 	var call Call
-	err := s.read(ctx, "load", func(tx *store.Tx) (err error) {
+	err := s.lax(ctx, "load", func(tx *store.Tx) (err error) {
 		call, err = loadCall(ctx, tx, p.CallSid)
 		return err
 	})

@@ -43,6 +43,18 @@ type DB struct {
 	// display is the URL with any password removed, for logs.
 	display string
 	stmts   *stmtCache
+	// lax is the PostgreSQL pool whose commits do not wait for the disk
+	// (see Lax); nil on SQLite and on a view.
+	lax *pool
+	// view marks a DB returned by Lax: it shares its pool with the DB it
+	// came from, which alone closes it.
+	view bool
+}
+
+// pool is a connection pool with its statement cache.
+type pool struct {
+	x     *sqlx.DB
+	stmts *stmtCache
 }
 
 // Open connects to the database named by rawURL: a postgres:// or
@@ -74,9 +86,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		// pool still lets readers run beside a writer under WAL.
 		x.SetMaxOpenConns(4)
 	} else {
-		x.SetMaxOpenConns(20)
-		x.SetMaxIdleConns(20) // as many as may be open: a burst must not close and redial connections
-		x.SetConnMaxIdleTime(5 * time.Minute)
+		sizePostgresPool(x)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -88,7 +98,57 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	if prepare {
 		db.stmts = newStmtCache(x)
 	}
+	if engine == Postgres {
+		// The lax pool connects lazily, on its first use.
+		lx, err := sqlx.Open(driver, laxDSN(dsn))
+		if err != nil {
+			x.Close()
+			return nil, fmt.Errorf("open %s: %w", display, err)
+		}
+		sizePostgresPool(lx)
+		db.lax = &pool{x: lx}
+		if prepare {
+			db.lax.stmts = newStmtCache(lx)
+		}
+	}
 	return db, nil
+}
+
+func sizePostgresPool(x *sqlx.DB) {
+	x.SetMaxOpenConns(20)
+	x.SetMaxIdleConns(20) // as many as may be open: a burst must not close and redial connections
+	x.SetConnMaxIdleTime(5 * time.Minute)
+}
+
+// laxDSN is dsn with synchronous_commit off for every session, added to
+// whatever server options the URL already sets.
+func laxDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn // Open already parsed it; not reached
+	}
+	q := u.Query()
+	q.Set("options", strings.TrimSpace(q.Get("options")+" -c synchronous_commit=off"))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Lax returns a view of db for work whose loss in a database crash is
+// harmless: on PostgreSQL its statements and transactions run on a second
+// pool of connections that commit without waiting for the write-ahead log
+// to reach the disk (synchronous_commit off), which on a virtual disk is
+// most of the cost of a small write. PostgreSQL still never applies half a
+// transaction; a crash may only lose the last fraction of a second of lax
+// commits. On SQLite (already committing without a sync per transaction,
+// in WAL mode) the view uses the database's own connections. Closing the
+// view does nothing; close the database.
+func (db *DB) Lax() *DB {
+	v := *db
+	if db.lax != nil {
+		v.x, v.stmts = db.lax.x, db.lax.stmts
+	}
+	v.lax, v.view = nil, true
+	return &v
 }
 
 func parseURL(raw string) (engine Engine, dsn, display string, err error) {
@@ -147,8 +207,17 @@ func (db *DB) SQL() *sql.DB { return db.x.DB }
 
 // Close closes the database.
 func (db *DB) Close() error {
+	if db.view {
+		return nil
+	}
 	if db.stmts != nil {
 		db.stmts.close()
+	}
+	if db.lax != nil {
+		if db.lax.stmts != nil {
+			db.lax.stmts.close()
+		}
+		_ = db.lax.x.Close()
 	}
 	return db.x.Close()
 }

@@ -350,3 +350,63 @@ func TestPrepareRetried(t *testing.T) {
 		}
 	})
 }
+
+// TestLax: the Lax view writes and reads the same database through its own
+// connections, which on PostgreSQL commit without waiting for the disk while
+// the database's own still wait; the view's clock is the database's, its
+// transactions still roll back whole, and closing it leaves the database
+// open.
+func TestLax(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		lax := db.Lax()
+		insert := func(tx *store.Tx, number string) error {
+			_, err := tx.Exec(ctx, `INSERT INTO accounts (number, name, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+				number, "Lax "+number, "premium", tx.Now, tx.Now)
+			return err
+		}
+		if err := lax.NoTx(ctx, func(tx *store.Tx) error { return insert(tx, "200001") }); err != nil {
+			t.Fatal(err)
+		}
+		err := lax.InTx(ctx, func(tx *store.Tx) error {
+			if err := insert(tx, "200002"); err != nil {
+				return err
+			}
+			return fmt.Errorf("changed my mind")
+		})
+		if err == nil {
+			t.Fatal("InTx returned nil for a failing function")
+		}
+		var created []time.Time
+		err = db.NoTx(ctx, func(tx *store.Tx) error {
+			return tx.Select(ctx, &created, `SELECT created_at FROM accounts WHERE number IN ('200001', '200002')`)
+		})
+		if err != nil || len(created) != 1 || !created[0].Equal(time.Date(2026, 11, 18, 15, 0, 0, 0, time.UTC)) {
+			t.Fatalf("rows written through Lax = %v, %v; want one at the frozen clock", created, err)
+		}
+		if db.Engine() == store.Postgres {
+			setting := func(d *store.DB) string {
+				var v string
+				if err := d.NoTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &v, `SHOW synchronous_commit`) }); err != nil {
+					t.Fatal(err)
+				}
+				return v
+			}
+			if got := setting(lax); got != "off" {
+				t.Errorf("Lax: synchronous_commit = %q, want off", got)
+			}
+			if got := setting(db); got != "on" {
+				t.Errorf("database: synchronous_commit = %q, want on", got)
+			}
+		}
+		if err := lax.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Ping(ctx); err != nil {
+			t.Fatalf("the database closed with its Lax view: %v", err)
+		}
+		if err := lax.Ping(ctx); err != nil {
+			t.Fatalf("the Lax view closed itself: %v", err)
+		}
+	})
+}

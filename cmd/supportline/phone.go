@@ -131,7 +131,7 @@ func (a *app) seedDemo(ctx context.Context, db *store.DB, policy *config.Policy,
 	// Name whoever takes a top-priority call right now, so the printed
 	// command reaches a whisper.
 	_ = db.InTx(ctx, func(tx *store.Tx) error {
-		rt, err := line.Route(ctx, tx, plan, 1, tx.Now)
+		rt, err := line.Route(ctx, tx, 0, plan, 1, tx.Now)
 		if err == nil && len(rt.Steps) > 0 {
 			d.Engineer = rt.Steps[0].Handle
 		}
