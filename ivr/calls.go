@@ -71,7 +71,10 @@ type Call struct {
 	EndedAt     *time.Time `db:"ended_at"`
 
 	// Read with the call, from its account, contact and ticket.
-	TicketNumber int64  `db:"ticket_number"`
+	TicketNumber int64      `db:"ticket_number"`
+	TicketTarget string     `db:"ticket_target"` // the SLA target as written, e.g. "1h"
+	TicketClock  string     `db:"ticket_clock"`  // the SLA calendar's name
+	TicketDue    *time.Time `db:"ticket_due"`
 	Plan         string `db:"plan"`
 	AccountName  string `db:"account_name"`
 	ContactName  string `db:"contact_name"`
@@ -110,7 +113,8 @@ const callSelect = `SELECT c.call_sid, c.from_number, c.to_number, c.step, c.seq
 		c.contact_id, c.account_id, c.pin_attempts, c.misses, c.priority, c.ticket_id, c.route, c.dial_step, c.outcome,
 		c.status, c.duration, c.created_at, c.updated_at, c.ended_at,
 		COALESCE(a.plan, '') AS plan, COALESCE(a.name, '') AS account_name, COALESCE(ct.name, '') AS contact_name,
-		COALESCE(t.number, 0) AS ticket_number, ` + oncall.VersionColumn + ` AS roster_version
+		COALESCE(t.number, 0) AS ticket_number, COALESCE(t.target, '') AS ticket_target,
+		COALESCE(t.clock, '') AS ticket_clock, t.response_due AS ticket_due, ` + oncall.VersionColumn + ` AS roster_version
 	FROM calls c LEFT JOIN accounts a ON a.id = c.account_id LEFT JOIN contacts ct ON ct.id = c.contact_id
 		LEFT JOIN tickets t ON t.id = c.ticket_id`
 

@@ -81,55 +81,55 @@ func (s *Server) whisperAnswer(c echo.Context) error {
 	n := c.QueryParam("n")
 	ctx, cancel := s.deadline(c)
 	defer cancel()
-	accepted := false
-	err = s.tx(ctx, "accept", func(tx *store.Tx) error {
-		accepted = false
-		call, err := loadCall(ctx, tx, parent)
-		if err != nil {
-			return err
+	var call Call
+	load := func(tx *store.Tx) (err error) {
+		call, err = loadCall(ctx, tx, parent)
+		return err
+	}
+	// Only the leg of the call's current step, with a ticket, is offered.
+	current := func() bool {
+		return call.Step == StepDialing && strconv.Itoa(call.DialStep) == n && call.TicketID != nil
+	}
+	err = s.lax(ctx, "accept", load)
+	switch {
+	case err != nil || !current() || call.Outcome == OutcomeConnected:
+		// Nothing to record; a repeat of the accepting request (one
+		// engineer per step) is answered the same way below, with no
+		// second effect, rather than hang up the engineer the caller is
+		// waiting for.
+	case p.Digits == "1":
+		handle := call.dialSteps()[call.DialStep].Handle
+		err = s.tx(ctx, "accept", func(tx *store.Tx) error {
+			from := call.Seq
+			call.Outcome = OutcomeConnected
+			ok, err := saveCall(ctx, tx, &call, from)
+			if err == nil && !ok {
+				return errLost
+			}
+			if err != nil {
+				return err
+			}
+			return tickets.Accepted(ctx, tx, *call.TicketID, handle)
+		})
+		if err == errLost { // a copy of this request moved the call first
+			err = s.lax(ctx, "accept", load)
 		}
-		if call.Step != StepDialing || strconv.Itoa(call.DialStep) != n || call.TicketID == nil {
-			return nil
-		}
-		if call.Outcome == OutcomeConnected {
-			// A repeat of the accepting request (one engineer per step):
-			// answer it the same way, with no second effect, rather than
-			// hang up the engineer the caller is waiting for.
-			accepted = p.Digits == "1"
-			return nil
-		}
-		steps := call.dialSteps()
-		handle := steps[call.DialStep].Handle
-		if p.Digits != "1" {
-			// Once per engineer and step: a replayed answer adds nothing.
+	default:
+		// Once per engineer and step: a replayed answer adds nothing.
+		handle := call.dialSteps()[call.DialStep].Handle
+		err = s.lax(ctx, "decline", func(tx *store.Tx) error {
 			return tickets.AddEventOnce(ctx, tx, *call.TicketID, tickets.EventWhisper,
 				fmt.Sprintf("%s declined (step %d)", handle, call.DialStep+1))
-		}
-		// The acceptance first, then the response it causes: the ticket's
-		// history reads in that order.
-		if err := tickets.AddEvent(ctx, tx, *call.TicketID, "whisper", handle+" accepted"); err != nil {
-			return err
-		}
-		if _, err := tickets.RespondTx(ctx, tx, call.TicketNumber, handle); err != nil {
-			return err
-		}
-		from := call.Seq
-		call.Outcome = OutcomeConnected
-		ok, err := saveCall(ctx, tx, &call, from)
-		accepted = ok
-		if err == nil && !ok {
-			return errLost
-		}
-		return err
-	})
+		})
+	}
 	var sp speech
-	if err != nil && err != errLost {
+	if err != nil {
 		s.Log.Error("whisper answer failed", "call_sid", parent, "err", err)
 		sp.say(s.words("apology"))
 		sp.hangup()
 		return send(c, sp)
 	}
-	if !accepted {
+	if !current() || call.Outcome != OutcomeConnected || p.Digits != "1" {
 		sp.say(s.words("whisper_declined"))
 		sp.hangup()
 		return send(c, sp)
@@ -163,12 +163,8 @@ func (s *Server) recording(c echo.Context) error {
 			s.render(&sp, &call)
 			return nil
 		}
-		t, err := tickets.ByID(ctx, tx, *call.TicketID)
-		if err != nil {
-			return err
-		}
-		due := spokenDue(t.Target, t.ResponseDue, s.Policy.Calendar(t.Clock))
-		ticketWords := spell(strconv.FormatInt(t.Number, 10))
+		due := spokenDue(call.TicketTarget, deref(call.TicketDue), s.Policy.Calendar(call.TicketClock))
+		ticketWords := spell(strconv.FormatInt(call.TicketNumber, 10))
 		if empty {
 			if call.Step == StepVoicemail {
 				from := call.Seq
@@ -181,12 +177,12 @@ func (s *Server) recording(c echo.Context) error {
 			sp.hangup()
 			return nil
 		}
-		first, err := tickets.AttachRecording(ctx, tx, t.ID, recURL, c.FormValue("RecordingSid"), dur)
+		first, err := tickets.AttachRecording(ctx, tx, *call.TicketID, recURL, c.FormValue("RecordingSid"), dur)
 		if err != nil {
 			return err
 		}
 		if first {
-			if err := s.textOnCall(ctx, tx, &call, t, recURL); err != nil {
+			if err := s.textOnCall(ctx, tx, &call, recURL); err != nil {
 				return err
 			}
 		}
@@ -209,21 +205,22 @@ func (s *Server) recording(c echo.Context) error {
 
 // textOnCall queues the voicemail SMS to the engineer on call for the
 // ticket's route, in the transaction that attaches the recording.
-func (s *Server) textOnCall(ctx context.Context, tx *store.Tx, call *Call, t tickets.Ticket, recURL string) error {
+func (s *Server) textOnCall(ctx context.Context, tx *store.Tx, call *Call, recURL string) error {
 	roster, err := s.roster(ctx, tx, call.RosterVersion, tx.Now)
 	if err != nil {
 		return err
 	}
-	in := routing.NewInput(s.Policy, call.Plan, t.Priority, tx.Now, roster)
-	body := fmt.Sprintf("Voicemail on ticket %d: %s %d, %s (%s). Listen: %s", t.Number,
-		s.Policy.PriorityWord(), t.Priority, call.AccountName, call.ContactName, recURL)
+	priority := deref(call.Priority)
+	in := routing.NewInput(s.Policy, call.Plan, priority, tx.Now, roster)
+	body := fmt.Sprintf("Voicemail on ticket %d: %s %d, %s (%s). Listen: %s", call.TicketNumber,
+		s.Policy.PriorityWord(), priority, call.AccountName, call.ContactName, recURL)
 	to := routing.OnCallFor(in)
 	if len(to) == 0 {
-		s.Log.Warn("voicemail: nobody on call takes SMS; nobody was texted", "call_sid", call.CallSid, "ticket", t.Number)
+		s.Log.Warn("voicemail: nobody on call takes SMS; nobody was texted", "call_sid", call.CallSid, "ticket", call.TicketNumber)
 	}
 	for _, st := range to {
 		if _, err := notify.Enqueue(ctx, tx, notify.Message{
-			EventKey: fmt.Sprintf("ticket:%d:voicemail", t.Number), To: st.Number, Body: body}); err != nil {
+			EventKey: fmt.Sprintf("ticket:%d:voicemail", call.TicketNumber), To: st.Number, Body: body}); err != nil {
 			return err
 		}
 	}
@@ -258,11 +255,7 @@ func (s *Server) recordingStatus(c echo.Context) error {
 		if err != nil || !first {
 			return err
 		}
-		t, err := tickets.ByID(ctx, tx, *call.TicketID)
-		if err != nil {
-			return err
-		}
-		return s.textOnCall(ctx, tx, &call, t, recURL)
+		return s.textOnCall(ctx, tx, &call, recURL)
 	})
 	if err != nil {
 		s.Log.Error("recording status", "call_sid", sid, "err", err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"supportline/errcode"
 	"supportline/store"
@@ -12,20 +13,6 @@ import (
 
 // The phone line works inside its own transactions (the call's state and
 // the ticket change together), so these helpers take a *store.Tx.
-
-// ByID reads a ticket by its row id inside tx.
-func ByID(ctx context.Context, tx *store.Tx, id int64) (Ticket, error) {
-	var t Ticket
-	err := tx.Get(ctx, &t, `SELECT `+ticketColumns+` FROM tickets t WHERE t.id = ?`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return t, errcode.Errorf(errcode.NotFound, "no ticket with id %d", id)
-	}
-	if err != nil {
-		return t, fmt.Errorf("read ticket id %d: %w", id, err)
-	}
-	t.normalize()
-	return t, nil
-}
 
 // ForAccount reads ticket number when it belongs to accountID; a ticket of
 // another account is not found, exactly like a number that does not exist,
@@ -63,9 +50,27 @@ func AddEventOnce(ctx context.Context, tx *store.Tx, ticketID int64, kind EventK
 	return nil
 }
 
-// RespondTx records the first response inside tx (see Respond).
-func RespondTx(ctx context.Context, tx *store.Tx, number int64, responder string) (Ticket, error) {
-	return respond(ctx, tx, number, responder)
+// Accepted records inside tx that engineer accepted the ticket's call: a
+// `whisper` event and, unless the ticket has its first response already
+// or was resolved meanwhile, the first response (the SLA clock stops), in
+// two statements. The engineer is connected either way.
+func Accepted(ctx context.Context, tx *store.Tx, ticketID int64, engineer string) error {
+	now := tx.Now
+	var due time.Time
+	err := tx.Get(ctx, &due, `UPDATE tickets SET responded_at = ?, responder = ?
+		WHERE id = ? AND responded_at IS NULL AND status <> ? RETURNING response_due`,
+		now, engineer, ticketID, StatusResolved)
+	notes := []Note{{EventWhisper, engineer + " accepted"}}
+	switch {
+	case err == nil:
+		notes = append(notes, Note{EventResponded, responded(engineer, now, due)})
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("respond to ticket id %d: %w", ticketID, err)
+	}
+	if err := addNotes(ctx, tx, ticketID, now, notes); err != nil {
+		return fmt.Errorf("record the acceptance of ticket id %d: %w", ticketID, err)
+	}
+	return nil
 }
 
 // AttachRecording stores a voicemail on the ticket. Twilio reports one

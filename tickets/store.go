@@ -52,7 +52,80 @@ func Open(ctx context.Context, tx *store.Tx, policy *config.Policy, in OpenInput
 	if err != nil {
 		return Ticket{}, err
 	}
-	// The account and, when given, the contact, in one read.
+	opened := tx.Now
+	due := promise.Due(opened).UTC()
+	warn := promise.WarnAt(opened, due, policy.SLA.WarnAt).UTC()
+	t := Ticket{
+		AccountID:   in.AccountID,
+		ContactID:   in.ContactID,
+		Plan:        in.Plan,
+		Priority:    in.Priority,
+		OpenedAt:    opened,
+		Target:      promise.Target.String(),
+		Clock:       promise.Calendar.Name(),
+		ResponseDue: due,
+		WarnAt:      warn,
+		Status:      StatusOpen,
+		CallSid:     in.CallSid,
+	}
+	var ids struct {
+		ID            int64  `db:"id"`
+		Number        int64  `db:"number"`
+		AccountNumber string `db:"account_number"`
+	}
+	// The account (and the contact's belonging to it) is checked by the
+	// insert itself: it inserts nothing otherwise, and only then is the
+	// reason looked up. No number in the column list: a sequence
+	// (PostgreSQL) or the row id (SQLite) provides it, so the SQL is the
+	// same on both engines.
+	q := `INSERT INTO tickets
+		(account_id, contact_id, plan, priority, opened_at, target, clock, response_due, warn_at, status, call_sid)
+		SELECT a.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM accounts a WHERE a.id = ?`
+	args := []any{t.ContactID, t.Plan, t.Priority, t.OpenedAt, t.Target, t.Clock, t.ResponseDue, t.WarnAt, t.Status, t.CallSid, t.AccountID}
+	if in.ContactID != nil {
+		q += ` AND EXISTS (SELECT 1 FROM contacts c WHERE c.id = ? AND c.account_id = a.id AND c.removed_at IS NULL)`
+		args = append(args, *in.ContactID)
+	}
+	q += ` RETURNING id, number, (SELECT number FROM accounts WHERE id = account_id) AS account_number`
+	err = tx.Get(ctx, &ids, q, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Ticket{}, whyNotOpened(ctx, tx, in)
+	}
+	if store.IsUniqueViolation(err) && in.CallSid != nil {
+		// The call's ticket exists: a copy of the same webhook opened it.
+		return Ticket{}, errcode.Errorf(errcode.Conflict, "call %s already has a ticket", *in.CallSid)
+	}
+	if err != nil {
+		return Ticket{}, fmt.Errorf("open ticket for account id %d: %w", in.AccountID, err)
+	}
+	t.AccountNumber = ids.AccountNumber
+	t.ID, t.Number = ids.ID, ids.Number
+	detail := fmt.Sprintf("plan %s priority %d: respond within %s on %s, due %s, warn at %s",
+		t.Plan, t.Priority, t.Target, t.Clock, t.ResponseDue.Format(time.RFC3339), t.WarnAt.Format(time.RFC3339))
+	notes := append([]Note{{EventOpened, detail}}, in.Then...)
+	if err := addNotes(ctx, tx, t.ID, opened, notes); err != nil {
+		return Ticket{}, fmt.Errorf("record the events of opening ticket %d: %w", t.Number, err)
+	}
+	return t, nil
+}
+
+// addNotes records events on a ticket at `at` in one statement, their ids
+// in the order given.
+func addNotes(ctx context.Context, tx *store.Tx, ticketID int64, at time.Time, notes []Note) error {
+	rows := make([]string, len(notes))
+	args := make([]any, 0, 4*len(notes))
+	for i, n := range notes {
+		rows[i] = "(" + store.Marks(4) + ")"
+		args = append(args, ticketID, n.Kind, at, n.Detail)
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO ticket_events (ticket_id, kind, at, detail) VALUES `+strings.Join(rows, ", "), args...)
+	return err
+}
+
+// whyNotOpened says why Open's insert found no account to open a ticket
+// on: an unknown account, or a contact that is removed, unknown or of
+// another account.
+func whyNotOpened(ctx context.Context, tx *store.Tx, in OpenInput) error {
 	var owner struct {
 		Number  string `db:"number"`
 		Contact *int64 `db:"contact_account"`
@@ -61,74 +134,20 @@ func Open(ctx context.Context, tx *store.Tx, policy *config.Policy, in OpenInput
 	if in.ContactID != nil {
 		contactID = *in.ContactID
 	}
-	err = tx.Get(ctx, &owner, `SELECT a.number, c.account_id AS contact_account
+	err := tx.Get(ctx, &owner, `SELECT a.number, c.account_id AS contact_account
 		FROM accounts a LEFT JOIN contacts c ON c.id = ? AND c.removed_at IS NULL
 		WHERE a.id = ?`, contactID, in.AccountID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Ticket{}, errcode.Errorf(errcode.NotFound, "no account with id %d", in.AccountID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return errcode.Errorf(errcode.NotFound, "no account with id %d", in.AccountID)
+	case err != nil:
+		return fmt.Errorf("open ticket: read account %d: %w", in.AccountID, err)
+	case in.ContactID != nil && owner.Contact == nil:
+		return errcode.Errorf(errcode.NotFound, "no current contact with id %d", *in.ContactID)
+	case in.ContactID != nil && *owner.Contact != in.AccountID:
+		return errcode.Errorf(errcode.Invalid, "contact %d is not a contact of account %s", *in.ContactID, owner.Number)
 	}
-	if err != nil {
-		return Ticket{}, fmt.Errorf("open ticket: read account %d: %w", in.AccountID, err)
-	}
-	accountNumber := owner.Number
-	if in.ContactID != nil {
-		if owner.Contact == nil {
-			return Ticket{}, errcode.Errorf(errcode.NotFound, "no current contact with id %d", *in.ContactID)
-		}
-		if *owner.Contact != in.AccountID {
-			return Ticket{}, errcode.Errorf(errcode.Invalid, "contact %d is not a contact of account %s", *in.ContactID, accountNumber)
-		}
-	}
-
-	opened := tx.Now
-	due := promise.Due(opened).UTC()
-	warn := promise.WarnAt(opened, due, policy.SLA.WarnAt).UTC()
-	t := Ticket{
-		AccountID:     in.AccountID,
-		AccountNumber: accountNumber,
-		ContactID:     in.ContactID,
-		Plan:          in.Plan,
-		Priority:      in.Priority,
-		OpenedAt:      opened,
-		Target:        promise.Target.String(),
-		Clock:         promise.Calendar.Name(),
-		ResponseDue:   due,
-		WarnAt:        warn,
-		Status:        StatusOpen,
-		CallSid:       in.CallSid,
-	}
-	var ids struct {
-		ID     int64 `db:"id"`
-		Number int64 `db:"number"`
-	}
-	// No number in the column list: a sequence (PostgreSQL) or the row id
-	// (SQLite) provides it, so the SQL is the same on both engines.
-	err = tx.Get(ctx, &ids, `INSERT INTO tickets
-		(account_id, contact_id, plan, priority, opened_at, target, clock, response_due, warn_at, status, call_sid)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, number`,
-		t.AccountID, t.ContactID, t.Plan, t.Priority, t.OpenedAt, t.Target, t.Clock, t.ResponseDue, t.WarnAt, t.Status, t.CallSid)
-	if store.IsUniqueViolation(err) && in.CallSid != nil {
-		// The call's ticket exists: a copy of the same webhook opened it.
-		return Ticket{}, errcode.Errorf(errcode.Conflict, "call %s already has a ticket", *in.CallSid)
-	}
-	if err != nil {
-		return Ticket{}, fmt.Errorf("open ticket for account %s: %w", accountNumber, err)
-	}
-	t.ID, t.Number = ids.ID, ids.Number
-	detail := fmt.Sprintf("plan %s priority %d: respond within %s on %s, due %s, warn at %s",
-		t.Plan, t.Priority, t.Target, t.Clock, t.ResponseDue.Format(time.RFC3339), t.WarnAt.Format(time.RFC3339))
-	notes := append([]Note{{EventOpened, detail}}, in.Then...)
-	rows := make([]string, len(notes))
-	args := make([]any, 0, 4*len(notes))
-	for i, n := range notes {
-		rows[i] = "(" + store.Marks(4) + ")"
-		args = append(args, t.ID, n.Kind, opened, n.Detail)
-	}
-	q := `INSERT INTO ticket_events (ticket_id, kind, at, detail) VALUES ` + strings.Join(rows, ", ")
-	if _, err := tx.Exec(ctx, q, args...); err != nil {
-		return Ticket{}, fmt.Errorf("record the events of opening ticket %d: %w", t.Number, err)
-	}
-	return t, nil
+	return fmt.Errorf("open ticket for account %s: nothing inserted", owner.Number)
 }
 
 // Get returns the ticket with the given number and its events.
@@ -180,14 +199,19 @@ func respond(ctx context.Context, tx *store.Tx, number int64, responder string) 
 		return Ticket{}, fmt.Errorf("respond to ticket %d: %w", number, err)
 	}
 	t.RespondedAt, t.Responder = &now, responder
-	detail := "by " + responder
-	if now.After(t.ResponseDue) {
-		detail += ", after the due time " + t.ResponseDue.Format(time.RFC3339)
-	}
-	if _, _, err := addEvent(ctx, tx, t.ID, EventResponded, now, detail); err != nil {
+	if _, _, err := addEvent(ctx, tx, t.ID, EventResponded, now, responded(responder, now, t.ResponseDue)); err != nil {
 		return Ticket{}, err
 	}
 	return t, nil
+}
+
+// responded is the detail of a `responded` event.
+func responded(responder string, at, due time.Time) string {
+	detail := "by " + responder
+	if at.After(due) {
+		detail += ", after the due time " + due.UTC().Format(time.RFC3339)
+	}
+	return detail
 }
 
 // Resolve closes a ticket. Resolving a resolved ticket returns it unchanged.

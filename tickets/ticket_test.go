@@ -377,3 +377,54 @@ func TestOneTicketPerCall(t *testing.T) {
 		mustOpen(t, db, p, tickets.OpenInput{AccountID: acct, Plan: "premium", Priority: 3})
 	})
 }
+
+// An engineer accepting a call is recorded as a whisper event and, the first
+// time, as the first response (late ones say so); a second acceptance adds
+// its whisper event only, and a ticket resolved meanwhile gets no response.
+func TestAccepted(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		def := config.Default()
+		clock := storetest.ClockOf(db)
+		acc, _ := mustAccount(t, db, def, "premium")
+		clock.Set(mustTime(t, "2026-11-18T10:00:00Z"))
+		tk := mustOpen(t, db, def, tickets.OpenInput{AccountID: acc, Plan: "premium", Priority: 1})
+		resolved := mustOpen(t, db, def, tickets.OpenInput{AccountID: acc, Plan: "premium", Priority: 1})
+		if _, err := tickets.Resolve(ctx, db, resolved.Number); err != nil {
+			t.Fatal(err)
+		}
+		accept := func(id int64, engineer string) {
+			t.Helper()
+			if err := db.InTx(ctx, func(tx *store.Tx) error { return tickets.Accepted(ctx, tx, id, engineer) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.Set(mustTime(t, "2026-11-18T11:30:00Z")) // half an hour late
+		accept(tk.ID, "alice")
+		clock.Set(mustTime(t, "2026-11-18T11:40:00Z"))
+		accept(tk.ID, "bob")
+		got := mustGet(t, db, tk.Number)
+		if got.Responder != "alice" || !got.RespondedAt.Equal(mustTime(t, "2026-11-18T11:30:00Z")) {
+			t.Fatalf("responder %q at %v, want alice at 11:30", got.Responder, got.RespondedAt)
+		}
+		want := []tickets.EventKind{tickets.EventOpened, tickets.EventWhisper, tickets.EventResponded, tickets.EventWhisper}
+		if !slices.Equal(kinds(got.Events), want) {
+			t.Fatalf("events %v, want %v", kinds(got.Events), want)
+		}
+		if d := got.Events[2].Detail; d != "by alice, after the due time 2026-11-18T11:00:00Z" {
+			t.Errorf("responded detail %q", d)
+		}
+		if d := got.Events[3].Detail; d != "bob accepted" {
+			t.Errorf("second whisper detail %q", d)
+		}
+
+		accept(resolved.ID, "alice")
+		got = mustGet(t, db, resolved.Number)
+		if got.RespondedAt != nil || got.Status != tickets.StatusResolved {
+			t.Fatalf("resolved ticket responded %v status %s", got.RespondedAt, got.Status)
+		}
+		if k := kinds(got.Events); k[len(k)-1] != tickets.EventWhisper {
+			t.Fatalf("events %v, want the whisper last", k)
+		}
+	})
+}
