@@ -296,7 +296,7 @@ func (s *Service) precheck(ctx context.Context, a *attempt, supportID string) (b
 			SELECT ?, 'caller', 'pin.verify', s.account_id, s.contact_id,
 				CASE WHEN s.contact_id IS NULL THEN ? ELSE '' END, ?, ?,
 				CASE WHEN s.recent >= ? THEN 'calling number had ' || s.recent || ' failures in the last hour'
-					ELSE 'contact locked until ' || CAST(s.locked_until AS TEXT) END
+					ELSE 'contact locked until ' || `+tx.RFC3339("s.locked_until")+` END
 			FROM (SELECT
 					(SELECT count(*) FROM pin_failures WHERE caller = ? AND at > ?) AS recent,
 					c.id AS contact_id, c.account_id, p.locked_until

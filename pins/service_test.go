@@ -57,6 +57,12 @@ func TestContactLockout(t *testing.T) {
 			// The right PIN is refused without computing any hash.
 			f.expect(id, pin, from.next(), Locked, 0, 0)
 			f.expect(id, bad, from.next(), Locked, 0, 0)
+			// The refusal's audit row (written in SQL by the pre-check)
+			// prints the lock's end as the reserve path does, in RFC 3339.
+			until := f.clock.Now().Add(15 * time.Minute).UTC().Format(time.RFC3339)
+			if e := lastEvent(t, f.db); e.Detail != "contact locked until "+until {
+				t.Fatalf("refusal detail %q, want contact locked until %s", e.Detail, until)
+			}
 		})
 		t.Run("unlocked after 15m", func(t *testing.T) {
 			f.clock.Advance(15*time.Minute - time.Microsecond)

@@ -396,6 +396,16 @@ func (tx *Tx) RelaxDurability(ctx context.Context) error {
 	return err
 }
 
+// RFC3339 is an SQL expression that prints the timestamp expression expr
+// as Go's time.RFC3339 does in UTC ("2026-11-22T01:20:00Z"), for text built
+// in SQL that must read like text built in Go.
+func (tx *Tx) RFC3339(expr string) string {
+	if tx.engine == Postgres {
+		return `to_char((` + expr + `) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`
+	}
+	return `strftime('%Y-%m-%dT%H:%M:%SZ', ` + expr + `)`
+}
+
 // SkipLocked is the locking clause for claiming work rows: on PostgreSQL
 // "FOR UPDATE SKIP LOCKED", so that replicas never claim the same row; on
 // SQLite nothing, because an immediate transaction already holds the
