@@ -75,9 +75,9 @@ type Call struct {
 	TicketTarget string     `db:"ticket_target"` // the SLA target as written, e.g. "1h"
 	TicketClock  string     `db:"ticket_clock"`  // the SLA calendar's name
 	TicketDue    *time.Time `db:"ticket_due"`
-	Plan         string `db:"plan"`
-	AccountName  string `db:"account_name"`
-	ContactName  string `db:"contact_name"`
+	Plan         string     `db:"plan"`
+	AccountName  string     `db:"account_name"`
+	ContactName  string     `db:"contact_name"`
 	// RosterVersion is the on-call roster's version when the call was read
 	// (oncall.Rosters).
 	RosterVersion int64 `db:"roster_version"`
