@@ -19,11 +19,7 @@ import (
 func TestRosters(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		st := &oncall.Store{DB: db}
-		mustEngineer(t, st, "alice", "+17205550111")
-		mustEngineer(t, st, "bob", "+17205550112")
-		mustEngineer(t, st, "dave", "+17205550114")
-		mustSchedule(t, st, "primary", "America/Denver", 168*time.Hour, "2026-11-16T09:00", "alice", "bob")
+		st := weeklyPrimary(t, db)
 		mustOverride(t, st, "primary", "dave", "2026-11-18T10:00:00-07:00", "2026-11-18T12:00:00-07:00")
 		mustOverride(t, st, "primary", "bob", "2026-11-18T11:00:00-07:00", "2026-11-18T14:00:00-07:00")
 		mustOverride(t, st, "primary", "dave", "2026-11-18T12:00:01-07:00", "2026-11-18T13:00:00-07:00")

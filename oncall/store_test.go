@@ -324,14 +324,22 @@ func TestOverrides(t *testing.T) {
 	})
 }
 
+// weeklyPrimary adds engineers alice, bob and dave, and a weekly "primary"
+// rotation of alice and bob handing off on Mondays at 09:00 Denver.
+func weeklyPrimary(t *testing.T, db *store.DB) *oncall.Store {
+	t.Helper()
+	st := &oncall.Store{DB: db}
+	mustEngineer(t, st, "alice", "+17205550111")
+	mustEngineer(t, st, "bob", "+17205550112")
+	mustEngineer(t, st, "dave", "+17205550114")
+	mustSchedule(t, st, "primary", "America/Denver", 168*time.Hour, "2026-11-16T09:00", "alice", "bob")
+	return st
+}
+
 func TestSnapshot(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		st := &oncall.Store{DB: db}
-		mustEngineer(t, st, "alice", "+17205550111")
-		mustEngineer(t, st, "bob", "+17205550112")
-		mustEngineer(t, st, "dave", "+17205550114")
-		mustSchedule(t, st, "primary", "America/Denver", 168*time.Hour, "2026-11-16T09:00", "alice", "bob")
+		st := weeklyPrimary(t, db)
 		mustSchedule(t, st, "empty", "UTC", 24*time.Hour, "2026-01-01T00:00")
 		at := mustParse(t, "2026-11-18T12:00:00-07:00")
 		ended := mustOverride(t, st, "primary", "dave", "2026-11-18T10:00:00-07:00", "2026-11-18T12:00:00-07:00") // ends at at: out
@@ -381,11 +389,7 @@ func TestSnapshot(t *testing.T) {
 func TestOnCallAndUpcoming(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		st := &oncall.Store{DB: db}
-		mustEngineer(t, st, "alice", "+17205550111")
-		mustEngineer(t, st, "bob", "+17205550112")
-		mustEngineer(t, st, "dave", "+17205550114")
-		mustSchedule(t, st, "primary", "America/Denver", 168*time.Hour, "2026-11-16T09:00", "alice", "bob")
+		st := weeklyPrimary(t, db)
 		mustSchedule(t, st, "empty", "UTC", 24*time.Hour, "2026-01-01T00:00")
 		o := mustOverride(t, st, "primary", "dave", "2026-11-25T09:00", "2026-11-26T09:00")
 
