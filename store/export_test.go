@@ -42,3 +42,11 @@ func IsPrepared(db *DB, q string) bool {
 func ShiftStatementClock(db *DB, d time.Duration) {
 	db.stmts.now = func() time.Time { return time.Now().Add(d) }
 }
+
+// SetLaxOptions replaces the server options of the lax pool for databases
+// opened afterwards, and returns a function that restores them.
+func SetLaxOptions(o string) (restore func()) {
+	old := laxOptions
+	laxOptions = o
+	return func() { laxOptions = old }
+}

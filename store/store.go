@@ -120,17 +120,50 @@ func sizePostgresPool(x *sqlx.DB) {
 	x.SetConnMaxIdleTime(5 * time.Minute)
 }
 
-// laxDSN is dsn with synchronous_commit off for every session, added to
-// whatever server options the URL already sets.
+// laxOptions are the server options of the lax pool's sessions.
+var laxOptions = "-c synchronous_commit=off"
+
+// laxDSN is dsn with laxOptions added to whatever server options the URL
+// already sets.
 func laxDSN(dsn string) string {
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return dsn // Open already parsed it; not reached
 	}
 	q := u.Query()
-	q.Set("options", strings.TrimSpace(q.Get("options")+" -c synchronous_commit=off"))
+	q.Set("options", strings.TrimSpace(q.Get("options")+" "+laxOptions))
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// CheckLax connects the lax pool (see Lax) once, before db is shared. If
+// the server refuses its session option (a pooler that rejects the options
+// startup parameter, such as PgBouncer unless `options` is in its
+// ignore_startup_parameters), the pool is closed and Lax uses the
+// database's own connections from then on: slower commits, nothing lost.
+// The error says why; it is nil when the lax pool works or there is none.
+func (db *DB) CheckLax(ctx context.Context) error {
+	if db.lax == nil {
+		return nil
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var setting string
+	err := db.lax.x.GetContext(pctx, &setting, `SHOW synchronous_commit`)
+	if err == nil && setting == "off" {
+		return nil
+	}
+	if err == nil {
+		// A pooler that ignores the option: the pool works but commits
+		// durably; keep it, it costs nothing.
+		return fmt.Errorf("the lax connections have synchronous_commit %s (a pooler ignores the options startup parameter); menu moves commit durably", setting)
+	}
+	if db.lax.stmts != nil {
+		db.lax.stmts.close()
+	}
+	_ = db.lax.x.Close()
+	db.lax = nil
+	return fmt.Errorf("lax connections refused (%w); menu moves use the durable connections", err)
 }
 
 // Lax returns a view of db for work whose loss in a database crash is

@@ -410,3 +410,52 @@ func TestLax(t *testing.T) {
 		}
 	})
 }
+
+// TestCheckLax: a server that refuses the lax sessions' option leaves Lax
+// on the database's own connections (working, durable) with an error that
+// says so; one that accepts the connection but not the setting (a pooler
+// ignoring startup options) keeps the pool and says its commits are
+// durable; a normal server, and SQLite, report nothing.
+func TestCheckLax(t *testing.T) {
+	ctx := context.Background()
+	setting := func(t *testing.T, d *store.DB) string {
+		t.Helper()
+		var v string
+		if err := d.NoTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &v, `SHOW synchronous_commit`) }); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		if err := db.CheckLax(ctx); err != nil {
+			t.Fatalf("CheckLax = %v", err)
+		}
+	})
+	for _, tc := range []struct {
+		name, options, want, setting string
+	}{
+		{"refused", "-c synchronous_commit=bogus", "lax connections refused", "on"},
+		{"ignored", "-c work_mem=8MB", "commit durably", "on"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			restore := store.SetLaxOptions(tc.options)
+			db := storetest.Open(t, store.Postgres)
+			restore()
+			err := db.CheckLax(ctx)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("CheckLax = %v, want an error saying %q", err, tc.want)
+			}
+			if got := setting(t, db.Lax()); got != tc.setting {
+				t.Fatalf("Lax after the check: synchronous_commit %q, want %q", got, tc.setting)
+			}
+			err = db.Lax().NoTx(ctx, func(tx *store.Tx) error {
+				_, err := tx.Exec(ctx, `INSERT INTO accounts (number, name, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+					"300001", "Fallback", "premium", tx.Now, tx.Now)
+				return err
+			})
+			if err != nil {
+				t.Fatalf("a write through Lax after the check: %v", err)
+			}
+		})
+	}
+}

@@ -39,6 +39,9 @@ func (a *app) serveCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := db.CheckLax(ctx); err != nil {
+				log.Warn("database: menu moves will wait for the disk", "err", err)
+			}
 			line.DB, line.Pins.DB = db, db
 			if demoMode {
 				d, err := a.seedDemo(ctx, db, policy, line)
