@@ -131,8 +131,13 @@ func TestNobodyAcceptsVoicemail(t *testing.T) {
 		if tk.RespondedAt != nil || tk.Status != tickets.StatusOpen {
 			t.Errorf("ticket responded %v status %s", tk.RespondedAt, tk.Status)
 		}
-		if !hasEvent(tk, tickets.EventWhisper, "alice declined") || !hasEvent(tk, tickets.EventVoicemail, rec.URL) {
+		if !hasEvent(tk, tickets.EventWhisper, "alice declined (step 1)") || !hasEvent(tk, tickets.EventVoicemail, rec.URL) {
 			t.Errorf("events %v", eventKinds(tk))
+		}
+		// One event per engineer: alice's decline says it; carol, silent,
+		// is reported by the Dial action.
+		if hasEvent(tk, tickets.EventWhisper, "alice did not accept") || !hasEvent(tk, tickets.EventWhisper, "carol did not accept (completed)") {
+			t.Errorf("whisper events %v", eventKinds(tk))
 		}
 		heardAll(t, res, twiliosim.CallerLeg, "No engineer could take your call right now.",
 			"Thank you. Your message is on ticket "+spoken(tk.Number)+". An engineer will respond within 1 hour.")

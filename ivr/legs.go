@@ -118,8 +118,7 @@ func (s *Server) whisperAnswer(c echo.Context) error {
 		// Once per engineer and step: a replayed answer adds nothing.
 		handle := call.dialSteps()[call.DialStep].Handle
 		err = s.lax(ctx, "decline", func(tx *store.Tx) error {
-			return tickets.AddEventOnce(ctx, tx, *call.TicketID, tickets.EventWhisper,
-				fmt.Sprintf("%s declined (step %d)", handle, call.DialStep+1))
+			return tickets.AddEventOnce(ctx, tx, *call.TicketID, tickets.EventWhisper, declined(handle, call.DialStep))
 		})
 	}
 	var sp speech
@@ -137,6 +136,12 @@ func (s *Server) whisperAnswer(c echo.Context) error {
 	s.Log.Info("engineer accepted", "call_sid", parent, "leg", p.CallSid)
 	sp.say(s.words("whisper_accepted"))
 	return send(c, sp)
+}
+
+// declined is the whisper event of an engineer who pressed another key than
+// 1 at dial step n (0-based).
+func declined(handle string, n int) string {
+	return fmt.Sprintf("%s declined (step %d)", handle, n+1)
 }
 
 // recording is the Record action (and, with empty=1, where the call goes

@@ -196,8 +196,10 @@ func (s *Server) dialAction(c echo.Context) error {
 			return errLost
 		}
 		if call.TicketID != nil {
+			// Said already, and better, when the engineer pressed a key
+			// to decline.
 			detail := fmt.Sprintf("%s did not accept (%s)", handle, c.FormValue("DialCallStatus"))
-			if err := tickets.AddEvent(ctx, tx, *call.TicketID, "whisper", detail); err != nil {
+			if err := tickets.AddEventUnless(ctx, tx, *call.TicketID, tickets.EventWhisper, detail, declined(handle, n)); err != nil {
 				return err
 			}
 		}

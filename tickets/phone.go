@@ -40,10 +40,18 @@ func AddEvent(ctx context.Context, tx *store.Tx, ticketID int64, kind EventKind,
 // kind saying the same: for what a replayed webhook may report twice (an
 // engineer declining the whisper changes no state a replay could see).
 func AddEventOnce(ctx context.Context, tx *store.Tx, ticketID int64, kind EventKind, detail string) error {
+	return AddEventUnless(ctx, tx, ticketID, kind, detail, detail)
+}
+
+// AddEventUnless appends an event unless the ticket already has one of that
+// kind whose detail is unless: for a report that another has already said
+// better (the Dial action's "did not accept" after the engineer's own
+// "declined").
+func AddEventUnless(ctx context.Context, tx *store.Tx, ticketID int64, kind EventKind, detail, unless string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO ticket_events (ticket_id, kind, at, detail)
 		SELECT ?, ?, ?, ? WHERE NOT EXISTS
 			(SELECT 1 FROM ticket_events WHERE ticket_id = ? AND kind = ? AND detail = ?)`,
-		ticketID, kind, tx.Now, detail, ticketID, kind, detail)
+		ticketID, kind, tx.Now, detail, ticketID, kind, unless)
 	if err != nil {
 		return fmt.Errorf("record %s event of ticket id %d: %w", kind, ticketID, err)
 	}
