@@ -117,6 +117,8 @@ func newHarness(t testing.TB, db *store.DB, opts ...harnessOption) *harness {
 		Tokens: []string{testToken, ""},
 		fault:  h.fault,
 	}
+	h.srv.retries.delays = []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}
+	t.Cleanup(h.srv.Close) // before the database closes
 	// The listener exists before the server starts, so the public URL the
 	// signature check needs is known when the routes are mounted.
 	h.ts = httptest.NewUnstartedServer(nil)

@@ -288,9 +288,18 @@ func (s *Server) status(c echo.Context) error {
 	}
 	ctx, cancel := s.deadline(c)
 	defer cancel()
-	if err := s.lax(ctx, "status", func(tx *store.Tx) error { return endCall(ctx, tx, p.CallSid, st, dur) }); err != nil {
-		s.Log.Error("status callback", "call_sid", p.CallSid, "err", err)
-		return echo.NewHTTPError(500, "could not record the status")
+	record := func(ctx context.Context) error {
+		return s.lax(ctx, "status", func(tx *store.Tx) error { return endCall(ctx, tx, p.CallSid, st, dur) })
+	}
+	if err := record(ctx); err != nil {
+		// Twilio never sends a status callback twice, so it is tried again
+		// here, in the background, while the database comes back.
+		if !s.retries.start(s.Log, p.CallSid, record) {
+			s.Log.Error("status callback not recorded", "call_sid", p.CallSid, "status", st, "err", err)
+			return echo.NewHTTPError(500, "could not record the status")
+		}
+		s.Log.Warn("status callback not recorded yet; trying again in the background", "call_sid", p.CallSid, "err", err)
+		return send(c, nil)
 	}
 	s.Log.Info("call ended", "call_sid", p.CallSid, "status", st)
 	return send(c, nil)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"supportline/audit"
 	"supportline/config"
@@ -567,5 +568,64 @@ func TestNoPINAnywhere(t *testing.T) {
 		}
 		// The harness checks every requested URL, the logs and the calls
 		// table.
+	})
+}
+
+// A status callback the database refuses is answered 200 (Twilio never
+// sends it again) and recorded in the background once the database is
+// back; when it never comes back the retries end with an error log; and
+// stopping the server makes one last try at once rather than wait.
+func TestStatusCallbackRetried(t *testing.T) {
+	statusOf := func(t *testing.T, db *store.DB, sid string) string {
+		t.Helper()
+		var st string
+		err := db.NoTx(context.Background(), func(tx *store.Tx) error {
+			return tx.Get(context.Background(), &st, `SELECT status FROM calls WHERE call_sid = ?`, sid)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	t.Run("recovered", func(t *testing.T) {
+		storetest.Each(t, func(t *testing.T, db *store.DB) {
+			h := newHarness(t, db)
+			h.failNext("status", 2) // the webhook and the first retry
+			res := h.run(h.call(premiumPhone, h.pin+"#", "2", "Printer on fire#"))
+			h.srv.retries.wg.Wait() // the retries end on their own
+			if got := statusOf(t, db, res.CallSid); got != "completed" {
+				t.Fatalf("status %q after the retries, want completed", got)
+			}
+			if h.faultCount("status") != 2 || !strings.Contains(h.logs.String(), "status callback recorded") {
+				t.Fatalf("faults %d, logs:\n%s", h.faultCount("status"), h.logs.String())
+			}
+		})
+	})
+	t.Run("given up", func(t *testing.T) {
+		storetest.Each(t, func(t *testing.T, db *store.DB) {
+			h := newHarness(t, db)
+			h.allowErrors("status callback not recorded")
+			h.failNext("status", 100)
+			res := h.run(h.call(premiumPhone, h.pin+"#", "2", "Printer on fire#"))
+			h.srv.retries.wg.Wait()
+			if got := statusOf(t, db, res.CallSid); got != "" {
+				t.Fatalf("status %q with the database refusing every try", got)
+			}
+			if h.faultCount("status") != 4 {
+				t.Fatalf("%d tries, want the webhook and three retries", h.faultCount("status"))
+			}
+		})
+	})
+	t.Run("shutdown", func(t *testing.T) {
+		storetest.Each(t, func(t *testing.T, db *store.DB) {
+			h := newHarness(t, db)
+			h.srv.retries.delays = []time.Duration{time.Hour}
+			h.failNext("status", 1)
+			res := h.run(h.call(premiumPhone, h.pin+"#", "2", "Printer on fire#"))
+			h.srv.Close() // does not wait the hour
+			if got := statusOf(t, db, res.CallSid); got != "completed" {
+				t.Fatalf("status %q after the last try at shutdown, want completed", got)
+			}
+		})
 	})
 }

@@ -65,6 +65,7 @@ func (a *app) serveCommand() *cobra.Command {
 			err = srv.Run(ctx, addr, func(bound net.Addr) {
 				fmt.Fprintf(a.stdout, "supportline listening on %s (store: %s, policy: %s)\n", bound, db, policy.Source)
 			})
+			line.Close()  // status callbacks still being tried; before the database closes
 			stopWatcher() // before the database closes
 			stopOutbox()  // after the watcher, which enqueues SMS; before the database closes
 			stopPrune()
