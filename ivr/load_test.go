@@ -206,7 +206,8 @@ func TestLoad200ConcurrentCalls(t *testing.T) {
 // "realtime" (only with SUPPORTLINE_BENCH_REALTIME=1: it takes minutes)
 // runs them at their simulated pace, 100 real calls in progress at once.
 // "sequential" runs one call at a time: what each webhook costs without
-// any contention.
+// any contention. SUPPORTLINE_BENCH_ENGINE=sqlite measures the embedded
+// default store instead.
 //
 //	SUPPORTLINE_TEST_POSTGRES=postgres://... go test -run '^$' -bench BenchmarkCall -benchtime 200x ./ivr/
 func BenchmarkCall(b *testing.B) {
@@ -227,7 +228,11 @@ func BenchmarkCall(b *testing.B) {
 }
 
 func benchmarkCalls(b *testing.B, concurrency int, pace float64) {
-	db := storetest.Open(b, store.Postgres)
+	engine := store.Postgres
+	if os.Getenv("SUPPORTLINE_BENCH_ENGINE") == "sqlite" {
+		engine = store.SQLite
+	}
+	db := storetest.Open(b, engine)
 	h := newHarness(b, db)
 	h.clock.Set(saturdayNight)
 	callers := h.addCallers(concurrency)
