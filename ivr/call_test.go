@@ -136,7 +136,7 @@ func TestNobodyAcceptsVoicemail(t *testing.T) {
 		}
 		// One event per engineer: alice's decline says it; carol, silent,
 		// is reported by the Dial action.
-		if hasEvent(tk, tickets.EventWhisper, "alice did not accept") || !hasEvent(tk, tickets.EventWhisper, "carol did not accept (completed)") {
+		if hasEvent(tk, tickets.EventWhisper, "alice answered") || !hasEvent(tk, tickets.EventWhisper, "carol answered but did not accept (step 2)") {
 			t.Errorf("whisper events %v", eventKinds(tk))
 		}
 		heardAll(t, res, twiliosim.CallerLeg, "No engineer could take your call right now.",

@@ -138,12 +138,6 @@ func (s *Server) whisperAnswer(c echo.Context) error {
 	return send(c, sp)
 }
 
-// declined is the whisper event of an engineer who pressed another key than
-// 1 at dial step n (0-based).
-func declined(handle string, n int) string {
-	return fmt.Sprintf("%s declined (step %d)", handle, n+1)
-}
-
 // recording is the Record action (and, with empty=1, where the call goes
 // when Twilio recorded nothing). A message is attached to the ticket and
 // the engineer on call for the ticket's route gets an SMS.

@@ -508,7 +508,7 @@ func TestDialActionFailure(t *testing.T) {
 						t.Errorf("one moment said %d times, want 1:\n%s", n, res.Transcript)
 					}
 					tk := h.ticketOf(res.CallSid)
-					if !hasEvent(tk, tickets.EventWhisper, "alice did not accept (completed)") || tk.Responder != "carol" {
+					if !hasEvent(tk, tickets.EventWhisper, "alice answered but did not accept (step 1)") || tk.Responder != "carol" {
 						t.Errorf("events %v, responder %v", eventKinds(tk), tk.Responder)
 					}
 				default:

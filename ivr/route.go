@@ -198,7 +198,7 @@ func (s *Server) dialAction(c echo.Context) error {
 		if call.TicketID != nil {
 			// Said already, and better, when the engineer pressed a key
 			// to decline.
-			detail := fmt.Sprintf("%s did not accept (%s)", handle, c.FormValue("DialCallStatus"))
+			detail := notAccepted(handle, n, c.FormValue("DialCallStatus"))
 			if err := tickets.AddEventUnless(ctx, tx, *call.TicketID, tickets.EventWhisper, detail, declined(handle, n)); err != nil {
 				return err
 			}
@@ -213,4 +213,27 @@ func (s *Server) dialAction(c echo.Context) error {
 		return s.trouble(c, p, err)
 	}
 	return send(c, sp)
+}
+
+// declined is the whisper event of an engineer who pressed another key than
+// 1 at dial step n (0-based).
+func declined(handle string, n int) string {
+	return fmt.Sprintf("%s declined (step %d)", handle, n+1)
+}
+
+// notAccepted is the whisper event of an engineer whose leg at dial step n
+// ended without an acceptance, in words for the ticket's history, from
+// Twilio's DialCallStatus.
+func notAccepted(handle string, n int, status string) string {
+	what := map[string]string{
+		"completed": "answered but did not accept",
+		"no-answer": "did not answer",
+		"busy":      "was busy",
+		"failed":    "could not be reached",
+		"canceled":  "was not reached (the caller hung up)",
+	}[status]
+	if what == "" {
+		what = fmt.Sprintf("did not accept (%s)", status)
+	}
+	return fmt.Sprintf("%s %s (step %d)", handle, what, n+1)
 }

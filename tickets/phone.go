@@ -45,7 +45,7 @@ func AddEventOnce(ctx context.Context, tx *store.Tx, ticketID int64, kind EventK
 
 // AddEventUnless appends an event unless the ticket already has one of that
 // kind whose detail is unless: for a report that another has already said
-// better (the Dial action's "did not accept" after the engineer's own
+// better (the Dial action's "answered but did not accept" after the engineer's own
 // "declined").
 func AddEventUnless(ctx context.Context, tx *store.Tx, ticketID int64, kind EventKind, detail, unless string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO ticket_events (ticket_id, kind, at, detail)
