@@ -116,9 +116,9 @@ func (s *Server) whisperAnswer(c echo.Context) error {
 		}
 	default:
 		// Once per engineer and step: a replayed answer adds nothing.
-		handle := call.dialSteps()[call.DialStep].Handle
+		detail := declined(call.dialSteps()[call.DialStep].Handle, call.DialStep)
 		err = s.lax(ctx, "decline", func(tx *store.Tx) error {
-			return tickets.AddEventOnce(ctx, tx, *call.TicketID, tickets.EventWhisper, declined(handle, call.DialStep))
+			return tickets.AddEventOnce(ctx, tx, *call.TicketID, tickets.EventWhisper, detail)
 		})
 	}
 	var sp speech

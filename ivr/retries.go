@@ -7,11 +7,11 @@ import (
 	"time"
 )
 
-// retries tries again, in the background, work that Twilio will not send
-// twice (the final status callback) and that the database refused, e.g.
-// during a failover. It is bounded (maxRetries at a time; beyond that the
+// statusRetries records again, in the background, final status callbacks
+// that the database refused (e.g. during a failover): Twilio never sends
+// one twice. It is bounded (maxRetries at a time; beyond that the
 // webhook fails as before) and stops with the server (Close).
-type retries struct {
+type statusRetries struct {
 	mu      sync.Mutex
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -21,7 +21,7 @@ type retries struct {
 	delays  []time.Duration // nil: retryDelays; tests shorten them
 }
 
-// maxRetries bounds the work waiting to be tried again.
+// maxRetries bounds the status callbacks waiting to be tried again.
 const maxRetries = 256
 
 // retryDelays are the waits before each new attempt: about two minutes in
@@ -31,7 +31,7 @@ var retryDelays = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second,
 
 // start runs fn again after each delay until it succeeds, and reports
 // whether it was taken (false when full or closed).
-func (r *retries) start(log *slog.Logger, callSid string, fn func(context.Context) error) bool {
+func (r *statusRetries) start(log *slog.Logger, callSid string, fn func(context.Context) error) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed || r.pending >= maxRetries {
@@ -78,7 +78,7 @@ func (r *retries) start(log *slog.Logger, callSid string, fn func(context.Contex
 }
 
 // Close stops the retries waiting and waits for those running.
-func (r *retries) close() {
+func (r *statusRetries) close() {
 	r.mu.Lock()
 	r.closed = true
 	if r.cancel != nil {

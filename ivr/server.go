@@ -36,7 +36,7 @@ type Server struct {
 	fault func(step string) error
 
 	rosters oncall.Rosters // who is on call, read again when it changes
-	retries retries        // status callbacks the database refused, tried again
+	retries statusRetries  // status callbacks the database refused, tried again
 }
 
 // Mount registers the webhook routes under /twilio on e, behind the
