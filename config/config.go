@@ -56,6 +56,13 @@ type Line struct {
 	// PriorityWord is what callers hear priorities called: "Priority"
 	// (default) or, e.g., "Severity".
 	PriorityWord string `yaml:"priority_word"`
+	// OutagePatience is how long a caller hears "one moment please" while
+	// the database does not answer, before the fallback behaviour (the
+	// emergency numbers): a PostgreSQL restart or failover takes 5-30 s.
+	// Written like "30s"; 0s to 120s; default 30s.
+	OutagePatience string `yaml:"outage_patience"`
+	// Patience is OutagePatience parsed.
+	Patience time.Duration `yaml:"-"`
 }
 
 // CalendarSpec is a business calendar as written in the file.

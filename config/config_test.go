@@ -55,6 +55,14 @@ func TestMinimalLoads(t *testing.T) {
 	if p.Pins.Length != 8 || p.Pins.Argon2.MemoryKiB != 19456 || p.Pins.MaxFailures != 5 || p.SLA.WarnAt != 0.75 {
 		t.Errorf("defaults not applied: %+v %+v", p.Pins, p.SLA)
 	}
+	if p.Line.Patience != 30*time.Second {
+		t.Errorf("outage patience = %v, want the default 30s", p.Line.Patience)
+	}
+	zero, err := Parse("zero.yaml", []byte(strings.Replace(minimal, "support_email: support@example.com",
+		"support_email: support@example.com\n  outage_patience: 0s", 1)))
+	if err != nil || zero.Line.Patience != 0 {
+		t.Errorf("outage_patience: 0s gave %v, %v; want 0 (straight to the fallback)", zero, err)
+	}
 }
 
 func TestBrokenFiles(t *testing.T) {
@@ -118,6 +126,12 @@ func TestBrokenFiles(t *testing.T) {
 			`prompts.greting: unknown prompt (did you mean "greeting"?)`, 17},
 		{"placeholder not available", "plans:\n", "prompts: {greeting: \"Hi {name}\"}\nplans:\n",
 			`prompts.greeting: placeholder {name} is not available here (use {line})`, 17},
+		{"outage patience too long", "support_email: support@example.com", "support_email: support@example.com\n  outage_patience: 3m",
+			`line.outage_patience: 3m is outside 0s to 2m0s`, 5},
+		{"outage patience negative", "support_email: support@example.com", "support_email: support@example.com\n  outage_patience: -1s",
+			`line.outage_patience: -1s is outside 0s to 2m0s`, 5},
+		{"outage patience not a duration", "support_email: support@example.com", "support_email: support@example.com\n  outage_patience: soon",
+			`line.outage_patience: "soon" is not a duration such as 30s`, 5},
 		{"days not a list", "days: [mon, tue, wed, thu, fri]", "days: weekdays",
 			`calendars.business.days: must be a list, not "weekdays"`, 8},
 	}

@@ -46,6 +46,18 @@ func (p *Policy) validateLine(c *checker) {
 	} else if a, err := mail.ParseAddress(l.SupportEmail); err != nil || a.Address != l.SupportEmail {
 		c.add("line.support_email", "%q is not an email address", l.SupportEmail)
 	}
+	l.Patience = DefaultOutagePatience
+	if l.OutagePatience != "" {
+		d, err := time.ParseDuration(l.OutagePatience)
+		switch {
+		case err != nil:
+			c.add("line.outage_patience", "%q is not a duration such as 30s", l.OutagePatience)
+		case d < 0 || d > MaxOutagePatience:
+			c.add("line.outage_patience", "%s is outside 0s to %s", l.OutagePatience, MaxOutagePatience)
+		default:
+			l.Patience = d
+		}
+	}
 	for i, n := range l.EmergencyNumbers {
 		if err := contactinfo.ValidPhone(n); err != nil {
 			c.add(fmt.Sprintf("line.emergency_numbers[%d]", i), "%q is not an E.164 number: %v", n, err)
@@ -302,6 +314,15 @@ func (p *Policy) validatePins(c *checker) {
 		d.MaxAgeDuration = positiveDuration(c, "pins.max_age", d.MaxAge)
 	}
 }
+
+// DefaultOutagePatience and MaxOutagePatience bound line.outage_patience:
+// long enough to ride out a PostgreSQL restart or failover, short enough
+// that a caller is not left on hold when the database is really gone
+// (Twilio itself gives up on a call after four hours, callers much sooner).
+const (
+	DefaultOutagePatience = 30 * time.Second
+	MaxOutagePatience     = 120 * time.Second
+)
 
 func positiveDuration(c *checker, path, v string) time.Duration {
 	d, err := time.ParseDuration(v)

@@ -1,11 +1,11 @@
 // Package contactinfo validates what admins type about people (customers'
 // contacts and engineers): telephone numbers, normalised to E.164 (the form
 // Twilio sends and expects: + then 8 to 15 digits, no leading zero), email
-// addresses and names.
+// addresses and names; and what the phone network says about a caller
+// (Caller), so that the phone line and the PIN throttle agree on it.
 package contactinfo
 
 import (
-	"fmt"
 	"net/mail"
 	"strings"
 
@@ -50,10 +50,10 @@ func Email(s string) (string, error) {
 func Phone(s string) (string, error) {
 	in := strings.TrimSpace(s)
 	if in == "" {
-		return "", fmt.Errorf("phone number is empty; use E.164, e.g. +17205550100")
+		return "", errcode.New(errcode.Invalid, "phone number is empty; use E.164, e.g. +17205550100")
 	}
 	if in[0] != '+' {
-		return "", fmt.Errorf("phone number %q must be in E.164 form, starting with + and the country code, e.g. +17205550100", s)
+		return "", errcode.Errorf(errcode.Invalid, "phone number %q must be in E.164 form, starting with + and the country code, e.g. +17205550100", s)
 	}
 	var b strings.Builder
 	b.WriteByte('+')
@@ -63,33 +63,34 @@ func Phone(s string) (string, error) {
 			b.WriteRune(r)
 		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
 		default:
-			return "", fmt.Errorf("phone number %q contains %q; E.164 allows only + and digits", s, r)
+			return "", errcode.Errorf(errcode.Invalid, "phone number %q contains %q; E.164 allows only + and digits", s, r)
 		}
 	}
 	out := b.String()
 	if err := ValidPhone(out); err != nil {
-		return "", fmt.Errorf("phone number %q: %w", s, err)
+		return "", errcode.Errorf(errcode.Invalid, "phone number %q: %v", s, err)
 	}
 	return out, nil
 }
 
 // ValidPhone reports whether s is strict E.164: "+", a non-zero digit, and 8 to
-// 15 digits in all.
+// 15 digits in all. The error (errcode.Invalid) says what is wrong without
+// repeating s, so callers can name the field in their own words.
 func ValidPhone(s string) error {
 	if len(s) < 2 || s[0] != '+' {
-		return fmt.Errorf("must start with + and the country code")
+		return errcode.New(errcode.Invalid, "must start with + and the country code")
 	}
 	digits := s[1:]
 	for _, r := range digits {
 		if r < '0' || r > '9' {
-			return fmt.Errorf("must contain only digits after the +")
+			return errcode.New(errcode.Invalid, "must contain only digits after the +")
 		}
 	}
 	if digits[0] == '0' {
-		return fmt.Errorf("country code cannot start with 0")
+		return errcode.New(errcode.Invalid, "country code cannot start with 0")
 	}
 	if len(digits) < 8 || len(digits) > 15 {
-		return fmt.Errorf("must have 8 to 15 digits, not %d", len(digits))
+		return errcode.Errorf(errcode.Invalid, "must have 8 to 15 digits, not %d", len(digits))
 	}
 	return nil
 }

@@ -48,13 +48,19 @@ const (
 
 // Call is the state of one phone call.
 type Call struct {
-	CallSid     string     `db:"call_sid"`
-	From        string     `db:"from_number"`
-	To          string     `db:"to_number"`
-	Step        Step       `db:"step"`
-	Seq         int        `db:"seq"`
-	ViaCallerID bool       `db:"via_caller_id"`
-	SupportID   string     `db:"support_id"` // as keyed (or from caller ID); not secret
+	CallSid     string `db:"call_sid"`
+	From        string `db:"from_number"`
+	To          string `db:"to_number"`
+	Step        Step   `db:"step"`
+	Seq         int    `db:"seq"`
+	ViaCallerID bool   `db:"via_caller_id"`
+	// SupportID is the support ID of the contact the caller claims to be
+	// (keyed and matched, or from caller ID); not secret. EntryKey is
+	// instead the keyed hash of an entry that matched no contact
+	// (pins.Claim): that entry may have been the caller's PIN, so its
+	// digits are never kept.
+	SupportID   string     `db:"support_id"`
+	EntryKey    string     `db:"entry_key"`
 	ContactID   *int64     `db:"contact_id"`
 	AccountID   *int64     `db:"account_id"`
 	PINAttempts int        `db:"pin_attempts"`
@@ -109,7 +115,7 @@ func (c *Call) setDialSteps(steps []DialStep) {
 
 var errNoCall = errors.New("no such call")
 
-const callSelect = `SELECT c.call_sid, c.from_number, c.to_number, c.step, c.seq, c.via_caller_id, c.support_id,
+const callSelect = `SELECT c.call_sid, c.from_number, c.to_number, c.step, c.seq, c.via_caller_id, c.support_id, c.entry_key,
 		c.contact_id, c.account_id, c.pin_attempts, c.misses, c.priority, c.ticket_id, c.route, c.dial_step, c.outcome,
 		c.status, c.duration, c.created_at, c.updated_at, c.ended_at,
 		COALESCE(a.plan, '') AS plan, COALESCE(a.name, '') AS account_name, COALESCE(ct.name, '') AS contact_name,
@@ -148,10 +154,10 @@ func insertCall(ctx context.Context, tx *store.Tx, c Call) (bool, error) {
 // still at seq `from`: of two copies of one webhook, exactly one moves the
 // call; the other learns it lost (false) and re-prompts.
 func saveCall(ctx context.Context, tx *store.Tx, c *Call, from int) (bool, error) {
-	res, err := tx.Exec(ctx, `UPDATE calls SET step = ?, seq = ?, support_id = ?, contact_id = ?, account_id = ?,
+	res, err := tx.Exec(ctx, `UPDATE calls SET step = ?, seq = ?, support_id = ?, entry_key = ?, contact_id = ?, account_id = ?,
 			pin_attempts = ?, misses = ?, priority = ?, ticket_id = ?, route = ?, dial_step = ?, outcome = ?, updated_at = ?
 		WHERE call_sid = ? AND seq = ?`,
-		c.Step, from+1, c.SupportID, c.ContactID, c.AccountID, c.PINAttempts, c.Misses, c.Priority, c.TicketID,
+		c.Step, from+1, c.SupportID, c.EntryKey, c.ContactID, c.AccountID, c.PINAttempts, c.Misses, c.Priority, c.TicketID,
 		c.Route, c.DialStep, c.Outcome, tx.Now, c.CallSid, from)
 	if err != nil {
 		return false, fmt.Errorf("save call %s: %w", c.CallSid, err)

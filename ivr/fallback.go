@@ -6,19 +6,22 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/twilio/twilio-go/twiml"
+
+	"supportline/contactinfo"
 )
 
 // fallback is the Voice Fallback URL: Twilio requests it when our primary
 // webhook failed. It must work with the database down, so it reads only the
 // policy file: it dials the emergency numbers in turn, or asks the caller
-// to email support.
+// to email support. It never refuses a signed request, whatever its form
+// holds: a caller who reaches it has nowhere else to go (Twilio would say
+// "an application error has occurred" and hang up), so a malformed field is
+// logged and the numbers dialled anyway.
 func (s *Server) fallback(c echo.Context) error {
-	p, err := readParams(c)
-	if err != nil {
-		return err
-	}
-	s.Log.Error("twilio fell back", "call_sid", p.CallSid,
-		"error_code", c.FormValue("ErrorCode"), "error_url", c.FormValue("ErrorUrl"))
+	sid := s.fallbackCheck(c, "ErrorCode", "ErrorUrl")
+	code, _ := param(c, "ErrorCode")
+	errURL, _ := param(c, "ErrorUrl")
+	s.Log.Error("twilio fell back", "call_sid", sid, "error_code", code, "error_url", errURL)
 	var sp speech
 	sp.say(s.words("apology"))
 	s.emergency(&sp, 0)
@@ -26,19 +29,57 @@ func (s *Server) fallback(c echo.Context) error {
 }
 
 // fallbackNext is the Dial action of an emergency dial: an answered call is
-// over; otherwise try the next number.
+// over; otherwise try the next number. Like fallback it never refuses: a
+// malformed DialCallStatus counts as not answered, a malformed index starts
+// the list again.
 func (s *Server) fallbackNext(c echo.Context) error {
-	if _, err := readParams(c); err != nil {
-		return err
-	}
+	s.fallbackCheck(c, "DialCallStatus")
 	var sp speech
-	if c.FormValue("DialCallStatus") == "completed" {
+	if st, _ := param(c, "DialCallStatus"); st == "completed" || st == "answered" {
 		sp.hangup()
 		return send(c, sp)
 	}
-	i, _ := strconv.Atoi(c.QueryParam("i"))
+	i := 0
+	if v := c.QueryParam("i"); v != "" {
+		n, ok := parseCount(v, maxSeconds)
+		if !ok {
+			s.Log.Warn("fallback: malformed emergency number index; dialling from the first", "path", c.Request().URL.Path)
+		}
+		i = int(n)
+	}
 	s.emergency(&sp, i)
 	return send(c, sp)
+}
+
+// fallbackCheck looks at the call parameters of a fallback request (and the
+// named Twilio parameters) without refusing any: it returns the CallSid
+// when it is well-formed ("" otherwise) and logs one warning naming the
+// malformed fields, never their values (Digits may be a PIN).
+func (s *Server) fallbackCheck(c echo.Context, names ...string) string {
+	var bad []string
+	sid := c.FormValue("CallSid")
+	if !callSidRE.MatchString(sid) {
+		bad, sid = append(bad, "CallSid"), ""
+	}
+	if !validParty(c.FormValue("From")) {
+		bad = append(bad, "From")
+	}
+	if to, err := contactinfo.Caller(c.FormValue("To")); err != nil || to.Withheld() {
+		bad = append(bad, "To")
+	}
+	if !validDigits(c, c.FormValue("Digits")) {
+		bad = append(bad, "Digits")
+	}
+	for _, name := range append([]string{"AccountSid"}, names...) {
+		if _, err := param(c, name); err != nil {
+			bad = append(bad, name)
+		}
+	}
+	if len(bad) > 0 {
+		s.Log.Warn("fallback request with malformed parameters; dialling the emergency numbers anyway",
+			"call_sid", sid, "path", c.Request().URL.Path, "malformed", bad)
+	}
+	return sid
 }
 
 // emergency appends the dial of emergency number i, or, when there is none

@@ -30,13 +30,12 @@ func (s *Server) incoming(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := s.deadline(c)
-	defer cancel()
+	ctx := c.Request().Context()
 	var call Call
 	err = s.lax(ctx, "incoming", func(tx *store.Tx) error {
 		call = Call{CallSid: p.CallSid, From: p.From, To: p.To, Step: StepSupportID}
-		if validParty(p.From) && strings.HasPrefix(p.From, "+") {
-			matches, err := accounts.ContactsByPhone(ctx, tx, p.From)
+		if !p.Caller.Withheld() { // a placeholder is no one's number
+			matches, err := accounts.ContactsByPhone(ctx, tx, p.Caller.Number)
 			if err != nil {
 				return err
 			}
@@ -72,8 +71,7 @@ func (s *Server) step(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := s.deadline(c)
-	defer cancel()
+	ctx := c.Request().Context()
 	var call Call
 	err = s.lax(ctx, "load", func(tx *store.Tx) (err error) {
 		call, err = loadCall(ctx, tx, p.CallSid)
@@ -118,8 +116,7 @@ func (s *Server) prompt(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := s.deadline(c)
-	defer cancel()
+	ctx := c.Request().Context()
 	var call Call
 	err = s.lax(ctx, "prompt", func(tx *store.Tx) error {
 		call, err = loadCall(ctx, tx, p.CallSid)
@@ -214,8 +211,7 @@ func deref[T any](p *T) T {
 // move saves the call's new state in its own transaction and answers with
 // the new step's prompt, preceded by texts. A lost race re-prompts.
 func (s *Server) move(c echo.Context, p params, call Call, from int, texts ...string) error {
-	ctx, cancel := s.deadline(c)
-	defer cancel()
+	ctx := c.Request().Context()
 	ok := false
 	err := s.lax(ctx, "move", func(tx *store.Tx) (err error) {
 		ok, err = saveCall(ctx, tx, &call, from)

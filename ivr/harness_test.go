@@ -70,9 +70,13 @@ var cheapArgon2 = config.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 // Mount) on a fresh database, with a seeded premium and standard account,
 // engineers and schedules, and a frozen clock.
 type harness struct {
-	t      testing.TB
-	db     *store.DB
-	clock  *storetest.Clock
+	t     testing.TB
+	db    *store.DB
+	clock *storetest.Clock
+	// wall is the server's real-time clock (patience in an outage): each
+	// reading moves it on by faultCycle, the time a caller's "one moment
+	// please" cycle takes.
+	wall   *storetest.Clock
 	policy *config.Policy
 	srv    *Server
 	ts     *httptest.Server
@@ -101,7 +105,8 @@ func newHarness(t testing.TB, db *store.DB, opts ...harnessOption) *harness {
 	for _, o := range opts {
 		o(policy)
 	}
-	h := &harness{t: t, db: db, clock: storetest.ClockOf(db), policy: policy, logs: &logBuffer{},
+	h := &harness{t: t, db: db, clock: storetest.ClockOf(db), wall: storetest.NewClock(wednesdayMorning),
+		policy: policy, logs: &logBuffer{},
 		faults: map[string]int{}, faultHits: map[string]int{},
 		contactsByPhone: map[string]accounts.Contact{}, pinsByPhone: map[string]string{}}
 	h.clock.Set(wednesdayMorning)
@@ -116,6 +121,12 @@ func newHarness(t testing.TB, db *store.DB, opts ...harnessOption) *harness {
 		Log:    log,
 		Tokens: []string{testToken, ""},
 		fault:  h.fault,
+		Clock: func() time.Time {
+			// Read once per "one moment please": each moves time on by
+			// the cycle's length.
+			h.wall.Advance(faultCycle)
+			return h.wall.Now()
+		},
 	}
 	h.srv.retries.delays = []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}
 	t.Cleanup(h.srv.Close) // before the database closes
@@ -204,6 +215,14 @@ func (h *harness) fault(step string) error {
 	}
 	return nil
 }
+
+// faultCycle is how long one failed webhook and its "one moment please"
+// take on the harness's wall clock (read once per failure); patienceTries is how many such cycles
+// the default outage patience (30 s) allows before the fallback.
+const (
+	faultCycle    = 4 * time.Second
+	patienceTries = 8
+)
 
 func (h *harness) failNext(step string, n int) {
 	h.faultMu.Lock()

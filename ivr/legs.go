@@ -2,8 +2,8 @@ package ivr
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -28,8 +28,7 @@ func (s *Server) whisper(c echo.Context) error {
 	}
 	parent := c.QueryParam("c")
 	n := c.QueryParam("n")
-	ctx, cancel := s.deadline(c)
-	defer cancel()
+	ctx := c.Request().Context()
 	var call Call
 	err := s.lax(ctx, "whisper", func(tx *store.Tx) (err error) {
 		if call, err = loadCall(ctx, tx, parent); err == nil && call.TicketID == nil {
@@ -79,8 +78,7 @@ func (s *Server) whisperAnswer(c echo.Context) error {
 	}
 	parent := c.QueryParam("c")
 	n := c.QueryParam("n")
-	ctx, cancel := s.deadline(c)
-	defer cancel()
+	ctx := c.Request().Context()
 	var call Call
 	load := func(tx *store.Tx) (err error) {
 		call, err = loadCall(ctx, tx, parent)
@@ -146,11 +144,13 @@ func (s *Server) recording(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := s.deadline(c)
-	defer cancel()
-	recURL := c.FormValue("RecordingUrl")
-	dur, _ := strconv.Atoi(c.FormValue("RecordingDuration"))
-	empty := c.QueryParam("empty") == "1" || recURL == "" || dur <= 0
+	ctx := c.Request().Context()
+	// The caller is on the line: a malformed detail is dropped (logged) and
+	// the message kept; an unknown duration is stored as 0.
+	recURL := s.optional(c, "RecordingUrl")
+	recSid := s.optional(c, "RecordingSid")
+	dur, durKnown := s.seconds(c, "RecordingDuration")
+	empty := c.QueryParam("empty") == "1" || recURL == "" || (durKnown && dur <= 0)
 	var sp speech
 	err = s.tx(ctx, "recording", func(tx *store.Tx) error {
 		sp = nil
@@ -176,7 +176,7 @@ func (s *Server) recording(c echo.Context) error {
 			sp.hangup()
 			return nil
 		}
-		first, err := tickets.AttachRecording(ctx, tx, *call.TicketID, recURL, c.FormValue("RecordingSid"), dur)
+		first, err := tickets.AttachRecording(ctx, tx, *call.TicketID, recURL, recSid, dur)
 		if err != nil {
 			return err
 		}
@@ -234,28 +234,42 @@ func (s *Server) textOnCall(ctx context.Context, tx *store.Tx, call *Call, recUR
 // (or instead of it, when the action failed): whichever attaches the
 // recording first queues the SMS.
 func (s *Server) recordingStatus(c echo.Context) error {
-	sid := c.FormValue("CallSid")
-	if !callSidRE.MatchString(sid) {
-		return echo.NewHTTPError(http.StatusBadRequest, "CallSid must be CA followed by 32 hex digits")
+	sid, err := readCallbackSid(c)
+	if err != nil {
+		return err
 	}
-	ctx, cancel := s.deadline(c)
-	defer cancel()
-	recURL := c.FormValue("RecordingUrl")
-	dur, _ := strconv.Atoi(c.FormValue("RecordingDuration"))
-	if c.FormValue("RecordingStatus") != "completed" || recURL == "" || dur <= 0 {
+	ctx := c.Request().Context()
+	recStatus, err := param(c, "RecordingStatus")
+	if err != nil {
+		return err
+	}
+	if recStatus != "completed" {
+		return send(c, nil) // other events (in-progress, absent) bring no file
+	}
+	recURL, err := param(c, "RecordingUrl")
+	if err != nil {
+		return err // without its address there is nothing to attach
+	}
+	recSid := s.optional(c, "RecordingSid")
+	dur, durKnown := s.seconds(c, "RecordingDuration")
+	if recURL == "" || (durKnown && dur <= 0) {
 		return send(c, nil)
 	}
-	err := s.tx(ctx, "recording-status", func(tx *store.Tx) error {
+	err = s.tx(ctx, "recording-status", func(tx *store.Tx) error {
 		call, err := loadCall(ctx, tx, sid)
 		if err != nil || call.TicketID == nil {
 			return err
 		}
-		first, err := tickets.AttachRecording(ctx, tx, *call.TicketID, recURL, c.FormValue("RecordingSid"), dur)
+		first, err := tickets.AttachRecording(ctx, tx, *call.TicketID, recURL, recSid, dur)
 		if err != nil || !first {
 			return err
 		}
 		return s.textOnCall(ctx, tx, &call, recURL)
 	})
+	if errors.Is(err, errNoCall) {
+		s.Log.Warn("recording status for a call the database does not know", "call_sid", sid)
+		return send(c, nil)
+	}
 	if err != nil {
 		s.Log.Error("recording status", "call_sid", sid, "err", err)
 		return echo.NewHTTPError(500, "could not record the recording")
@@ -270,18 +284,20 @@ func (s *Server) status(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st := c.FormValue("CallStatus")
+	st, err := param(c, "CallStatus")
+	if err != nil {
+		return err
+	}
 	switch st {
 	case "completed", "busy", "failed", "no-answer", "canceled":
 	default:
 		return send(c, nil) // progress events change nothing
 	}
 	var dur *int
-	if d, err := strconv.Atoi(c.FormValue("CallDuration")); err == nil {
+	if d, ok := s.seconds(c, "CallDuration"); ok { // a malformed one is dropped: the status still counts
 		dur = &d
 	}
-	ctx, cancel := s.deadline(c)
-	defer cancel()
+	ctx := c.Request().Context()
 	record := func(ctx context.Context) error {
 		return s.lax(ctx, "status", func(tx *store.Tx) error { return endCall(ctx, tx, p.CallSid, st, dur) })
 	}
@@ -310,8 +326,7 @@ func (s *Server) escalate(c echo.Context, p params, call Call) error {
 	if err != nil || d == "" {
 		return s.miss(c, p, call, s.words("escalate_not_found"))
 	}
-	ctx, cancel := s.deadline(c)
-	defer cancel()
+	ctx := c.Request().Context()
 	from := call.Seq
 	var text string
 	found := true

@@ -477,8 +477,9 @@ func TestTransientErrorRecovered(t *testing.T) {
 
 // A Dial action that fails is tried again by itself: the engineer who did
 // not answer is not rung again, and the call moves on (transient failure)
-// or, after three tries, falls back to the emergency numbers (a database
-// that still reads but cannot write, as during a failover).
+// or, once the caller's patience is spent, falls back to the emergency
+// numbers (a database that still reads but cannot write, as during a
+// failover).
 func TestDialActionFailure(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -515,8 +516,8 @@ func TestDialActionFailure(t *testing.T) {
 					if !slices.Equal(rung, []string{alicePhone, h.policy.Line.EmergencyNumbers[0]}) {
 						t.Fatalf("rang %v, want alice once, then the emergency number:\n%s", rung, res)
 					}
-					if n := strings.Count(heard, "One moment please."); n != 3 {
-						t.Errorf("one moment said %d times, want 3:\n%s", n, res.Transcript)
+					if n := strings.Count(heard, "One moment please."); n != patienceTries {
+						t.Errorf("one moment said %d times, want %d:\n%s", n, patienceTries, res.Transcript)
 					}
 					heardAll(t, res, twiliosim.CallerLeg, "We are sorry, something went wrong on our side.")
 				}
@@ -525,8 +526,9 @@ func TestDialActionFailure(t *testing.T) {
 	}
 }
 
-// A database that keeps failing: three tries, then the apology and the
-// fallback behaviour, never a Twilio application error.
+// A database that keeps failing: "one moment please" for as long as the
+// caller's patience lasts, then the apology and the fallback behaviour,
+// never a Twilio application error.
 func TestPersistentErrorFallsBack(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		h := newHarness(t, db)
@@ -535,8 +537,8 @@ func TestPersistentErrorFallsBack(t *testing.T) {
 		h.failNext("prompt", 100)
 		res := h.run(h.call(premiumPhone, h.pin+"#"))
 		heard := res.Transcript.HeardText(twiliosim.CallerLeg)
-		if n := strings.Count(heard, "One moment please."); n != 3 {
-			t.Errorf("one moment said %d times, want 3:\n%s", n, res.Transcript)
+		if n := strings.Count(heard, "One moment please."); n != patienceTries {
+			t.Errorf("one moment said %d times, want %d:\n%s", n, patienceTries, res.Transcript)
 		}
 		heardAll(t, res, twiliosim.CallerLeg, "We are sorry, something went wrong on our side.")
 		if len(res.Dials) != 1 || res.Dials[0].Number != h.policy.Line.EmergencyNumbers[0] {

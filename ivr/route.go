@@ -21,8 +21,7 @@ import (
 // call_sid both see to it), decides the route in the same transaction, and
 // tells the caller the ticket number before ringing or recording.
 func (s *Server) openTicket(c echo.Context, p params, call Call) error {
-	ctx, cancel := s.deadline(c)
-	defer cancel()
+	ctx := c.Request().Context()
 	from := call.Seq
 	var t tickets.Ticket
 	var rt routing.Route
@@ -160,8 +159,7 @@ func (s *Server) dialAction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := s.deadline(c)
-	defer cancel()
+	ctx := c.Request().Context()
 	var sp speech
 	err = s.menuTx(ctx, "dial", func(tx *store.Tx) error {
 		sp = nil
@@ -198,7 +196,7 @@ func (s *Server) dialAction(c echo.Context) error {
 		if call.TicketID != nil {
 			// Said already, and better, when the engineer pressed a key
 			// to decline.
-			detail := notAccepted(handle, n, c.FormValue("DialCallStatus"))
+			detail := notAccepted(handle, n, s.optional(c, "DialCallStatus"))
 			if err := tickets.AddEventUnless(ctx, tx, *call.TicketID, tickets.EventWhisper, detail, declined(handle, n)); err != nil {
 				return err
 			}
@@ -232,7 +230,10 @@ func notAccepted(handle string, n int, status string) string {
 		"failed":    "could not be reached",
 		"canceled":  "was not reached (the caller hung up)",
 	}[status]
-	if what == "" {
+	switch {
+	case what == "" && status == "": // missing or dropped as malformed
+		what = "did not accept"
+	case what == "":
 		what = fmt.Sprintf("did not accept (%s)", status)
 	}
 	return fmt.Sprintf("%s %s (step %d)", handle, what, n+1)

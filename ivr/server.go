@@ -28,8 +28,18 @@ type Server struct {
 	Log       *slog.Logger
 	PublicURL string   // base of every URL Twilio is given and signs, e.g. https://support.example.com
 	Tokens    []string // Twilio auth tokens accepted (primary, then secondary during rotation)
-	// Timeout bounds each webhook's backend work (Twilio waits 15 s in all).
+	// Timeout bounds each webhook's backend work, all of it together
+	// (Twilio waits 15 s in all); 5 s when zero.
 	Timeout time.Duration
+	// Gate, when set, is asked before a webhook touches the database: an
+	// error means the database is not ready yet (serve started before it
+	// could be reached, or is still migrating), and the caller hears "one
+	// moment please" as for any database failure.
+	Gate func() error
+	// Clock reads the real time for the caller's patience during an outage
+	// (line.outage_patience); time.Now when nil. It is not the database's
+	// clock, which tests freeze.
+	Clock func() time.Time
 
 	// fault, when set by tests, is called before each database transaction
 	// of a webhook; an error from it is treated like a database failure.
@@ -46,7 +56,7 @@ func (s *Server) Mount(e *echo.Echo) {
 		s.Timeout = 5 * time.Second
 	}
 	sig := Signatures{PublicURL: s.PublicURL, Tokens: s.Tokens, Log: s.Log}.Middleware()
-	g := e.Group("/twilio/voice", sig)
+	g := e.Group("/twilio/voice", s.budget, sig)
 	g.POST("", s.incoming)
 	g.POST("/step", s.step)
 	g.POST("/prompt", s.prompt)
@@ -58,38 +68,6 @@ func (s *Server) Mount(e *echo.Echo) {
 	g.POST("/status", s.status)
 	g.POST("/fallback", s.fallback)
 	g.POST("/fallback/next", s.fallbackNext)
-}
-
-// params are the call parameters every webhook carries.
-type params struct {
-	CallSid string
-	From    string
-	To      string
-	Digits  string
-}
-
-// readParams validates the call parameters. Anything malformed is a 400:
-// Twilio never sends it, so it is someone probing.
-func readParams(c echo.Context) (params, error) {
-	p := params{
-		CallSid: c.FormValue("CallSid"),
-		From:    c.FormValue("From"),
-		To:      c.FormValue("To"),
-		Digits:  c.FormValue("Digits"),
-	}
-	if !callSidRE.MatchString(p.CallSid) {
-		return p, echo.NewHTTPError(http.StatusBadRequest, "CallSid must be CA followed by 32 hex digits")
-	}
-	if !validParty(p.From) {
-		return p, echo.NewHTTPError(http.StatusBadRequest, "From must be an E.164 number or anonymous")
-	}
-	if !validParty(p.To) {
-		return p, echo.NewHTTPError(http.StatusBadRequest, "To must be an E.164 number")
-	}
-	if len(p.Digits) > 32 || strings.Trim(p.Digits, "0123456789*#") != "" {
-		return p, echo.NewHTTPError(http.StatusBadRequest, "Digits must be keypad characters")
-	}
-	return p, nil
 }
 
 // speech is a TwiML document under construction.
@@ -178,42 +156,84 @@ func (s *Server) run(ctx context.Context, step string, fn func(tx *store.Tx) err
 			return err
 		}
 	}
+	if s.Gate != nil {
+		if err := s.Gate(); err != nil {
+			return err
+		}
+	}
 	return how(ctx, fn)
 }
 
-func (s *Server) deadline(c echo.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(c.Request().Context(), s.Timeout)
+// budget gives the whole webhook one deadline, Timeout from its arrival:
+// every database call, the PIN's hash and the retries of its bookkeeping
+// share it, so a webhook answers in time however its database hangs (the
+// store bounds each call by its context; see store's bounded connections).
+func (s *Server) budget(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), s.Timeout)
+		defer cancel()
+		c.SetRequest(c.Request().WithContext(ctx))
+		return next(c)
+	}
 }
 
-// trouble answers a database failure: "one moment please", a pause, and a
-// redirect that re-prompts the same step; after three tries it apologises
-// and does what the fallback URL does.
+func (s *Server) now() time.Time {
+	if s.Clock != nil {
+		return s.Clock()
+	}
+	return time.Now()
+}
+
+// troublePause is the silence after "one moment please" before the
+// webhook is requested again.
+const troublePause = 2
+
+// trouble answers a database failure. The caller hears "one moment
+// please", a pause, and a redirect that asks for the same step again, for
+// as long as line.outage_patience allows since the first failure (t in the
+// URL: our own, signed by Twilio with the rest of it); after that the
+// apology and what the fallback URL does. A call the database does not
+// know (a lost row, a restored backup) starts again at the greeting.
 func (s *Server) trouble(c echo.Context, p params, err error) error {
-	tries, _ := strconv.Atoi(c.QueryParam("r"))
-	s.Log.Error("webhook backend failure", "call_sid", p.CallSid, "path", c.Request().URL.Path,
-		"try", tries+1, "err", err)
 	var sp speech
-	if tries >= 3 || errors.Is(err, errNoCall) {
+	if errors.Is(err, errNoCall) {
+		s.Log.Warn("webhook for a call the database does not know; starting again at the greeting",
+			"call_sid", p.CallSid, "path", c.Request().URL.Path)
+		sp.redirect(s.url("", nil))
+		return send(c, sp)
+	}
+	tries, _ := strconv.Atoi(c.QueryParam("r"))
+	now := s.now()
+	since := now
+	if t, perr := strconv.ParseInt(c.QueryParam("t"), 10, 64); perr == nil && t > 0 && t <= now.Unix() {
+		since = time.Unix(t, 0)
+	}
+	waited := now.Sub(since)
+	if waited >= s.Policy.Line.Patience {
+		s.Log.Error("webhook backend failure; out of patience, dialling the emergency numbers", "call_sid", p.CallSid,
+			"path", c.Request().URL.Path, "try", tries+1, "waited", waited.Round(time.Second), "err", err)
 		sp.say(s.words("apology"))
 		s.emergency(&sp, 0)
 		return send(c, sp)
 	}
+	s.Log.Error("webhook backend failure", "call_sid", p.CallSid, "path", c.Request().URL.Path,
+		"try", tries+1, "waited", waited.Round(time.Second), "err", err)
 	sp.say(s.words("one_moment"))
-	sp.pause(1)
-	sp.redirect(s.retryURL(c, tries+1))
+	sp.pause(troublePause)
+	sp.redirect(s.retryURL(c, tries+1, since))
 	return send(c, sp)
 }
 
 // retryURL is where the redirect after a transient failure goes (r = tries
-// so far). A Gather's digits cannot travel in a URL (they may be a PIN), so
+// so far, t = when the first of them failed, in Unix seconds). A Gather's digits cannot travel in a URL (they may be a PIN), so
 // a menu step is re-prompted. The first webhook is requested again: its
 // call row may not exist yet, and inserting it is idempotent. The Record
 // action is requested again with the recording's details in the query (a
 // Redirect posts only the call parameters), so the message is not lost; so
 // is the Dial action, so that a failing database cannot ring the same
 // engineer again and again.
-func (s *Server) retryURL(c echo.Context, tries int) string {
-	q := url.Values{"r": {strconv.Itoa(tries)}}
+func (s *Server) retryURL(c echo.Context, tries int, since time.Time) string {
+	q := url.Values{"r": {strconv.Itoa(tries)}, "t": {strconv.FormatInt(since.Unix(), 10)}}
 	switch c.Path() {
 	case "/twilio/voice":
 		return s.url("", q)
@@ -226,7 +246,7 @@ func (s *Server) retryURL(c echo.Context, tries int) string {
 			q.Set(k, c.QueryParam(k))
 		}
 		for _, k := range []string{"DialCallStatus", "DialCallSid", "DialCallDuration"} {
-			if v := c.FormValue(k); v != "" {
+			if v, _ := param(c, k); v != "" { // a malformed one is not carried on
 				q.Set(k, v)
 			}
 		}
@@ -238,7 +258,7 @@ func (s *Server) retryURL(c echo.Context, tries int) string {
 			}
 		}
 		for _, k := range []string{"RecordingUrl", "RecordingSid", "RecordingDuration"} {
-			if v := c.FormValue(k); v != "" {
+			if v, _ := param(c, k); v != "" { // a malformed one is not carried on
 				q.Set(k, v)
 			}
 		}

@@ -3,7 +3,6 @@ package ivr
 import (
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -62,19 +61,4 @@ func (s Signatures) Middleware() echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
-}
-
-var (
-	callSidRE = regexp.MustCompile(`^CA[0-9a-f]{32}$`)
-	e164RE    = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
-)
-
-// validParty accepts an E.164 number or one of Twilio's words for a
-// withheld number.
-func validParty(s string) bool {
-	switch s {
-	case "anonymous", "Anonymous", "Restricted", "restricted", "Unknown", "unknown":
-		return true
-	}
-	return e164RE.MatchString(s)
 }

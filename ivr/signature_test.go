@@ -75,7 +75,8 @@ func TestSignatureMiddleware(t *testing.T) {
 }
 
 func TestValidParty(t *testing.T) {
-	for s, want := range map[string]bool{"+17205550100": true, "anonymous": true, "Restricted": true, "17205550100": false, "+0123": false, "": false, "<script>": false} {
+	// An empty From is a withheld number (contactinfo.Caller), not a malformed one.
+	for s, want := range map[string]bool{"+17205550100": true, "anonymous": true, "Restricted": true, "+2562533": true, "17205550100": false, "+0123": false, "": true, "<script>": false} {
 		if got := validParty(s); got != want {
 			t.Errorf("validParty(%q) = %v, want %v", s, got, want)
 		}

@@ -1,8 +1,10 @@
 package ivr
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,8 +25,7 @@ func (s *Server) pin(c echo.Context, p params, call Call) error {
 	if keyed == "" {
 		return s.miss(c, p, call, s.words("pin_wrong"))
 	}
-	ctx, cancel := s.deadline(c)
-	defer cancel()
+	ctx := c.Request().Context()
 	from := call.Seq
 	call.PINAttempts++
 	call.Misses = 0
@@ -39,7 +40,7 @@ func (s *Server) pin(c echo.Context, p params, call Call) error {
 	if !claimed {
 		return s.rerender(c, p)
 	}
-	contact, result, err := s.Pins.Verify(ctx, call.SupportID, keyed, p.From)
+	contact, result, err := s.Pins.Verify(ctx, pins.Claim{SupportID: call.SupportID}, keyed, p.From)
 	if err != nil {
 		// The attempt was claimed but not judged; give it back and ask again.
 		call.PINAttempts--
@@ -88,7 +89,9 @@ func (s *Server) pin(c echo.Context, p params, call Call) error {
 // attempt is returned, and the caller hears "one moment" and the PIN prompt
 // again (through the usual bounded retry).
 func (s *Server) pinRetry(c echo.Context, p params, call Call, cause error) error {
-	ctx, cancel := s.deadline(c)
+	// The webhook's budget may be spent (the database hung); giving the
+	// attempt back is worth a moment more, not a second.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), releaseGrace)
 	defer cancel()
 	from := call.Seq
 	_ = s.lax(ctx, "pin-release", func(tx *store.Tx) error {
@@ -100,6 +103,10 @@ func (s *Server) pinRetry(c echo.Context, p params, call Call, cause error) erro
 	return s.trouble(c, p, cause)
 }
 
+// releaseGrace bounds giving a claimed PIN attempt back after its webhook's
+// budget ended.
+const releaseGrace = 300 * time.Millisecond
+
 // repeat answers with the prompt of the call's current step (star).
 func (s *Server) repeat(c echo.Context, call *Call) error {
 	var sp speech
@@ -110,8 +117,7 @@ func (s *Server) repeat(c echo.Context, call *Call) error {
 // rerender answers with the call's current step, as it is in the database
 // (after another request moved the call first).
 func (s *Server) rerender(c echo.Context, p params) error {
-	ctx, cancel := s.deadline(c)
-	defer cancel()
+	ctx := c.Request().Context()
 	var call Call
 	err := s.lax(ctx, "load", func(tx *store.Tx) (err error) {
 		call, err = loadCall(ctx, tx, p.CallSid)

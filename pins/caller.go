@@ -1,8 +1,6 @@
 package pins
 
 import (
-	"strings"
-
 	"supportline/contactinfo"
 )
 
@@ -15,26 +13,27 @@ import (
 // with their number shown, or an admin can wait out the hour).
 const AnonymousCaller = "anonymous"
 
-// withheld are the placeholders carriers and Twilio put in From when the
-// caller ID is withheld: the keypad spellings of ANONYMOUS, RESTRICTED,
-// UNAVAILABLE, BLOCKED and UNKNOWN. Some are valid E.164 by shape, so they
-// must be recognised by value.
-var withheld = map[string]bool{
-	"+266696687":   true, // ANONYMOUS
-	"+7378742833":  true, // RESTRICTED
-	"+86282452253": true, // UNAVAILABLE
-	"+2562533":     true, // BLOCKED
-	"+8656696":     true, // UNKNOWN
-}
-
 // CallerKey returns the per-number throttle bucket of a calling number as the
 // phone line received it: the number in strict E.164, or AnonymousCaller for
-// an empty, withheld ("anonymous", "Restricted", +266696687, ...) or
-// malformed number. The key is also what the audit log records as the caller.
+// an empty, withheld ("anonymous", "Restricted", +266696687, +2562533, ...)
+// or malformed number. What counts as withheld is contactinfo.Caller's
+// decision, the same the phone line makes. The key is also what the audit
+// log records as the caller.
 func CallerKey(number string) string {
-	n, err := contactinfo.Phone(strings.TrimSpace(number))
-	if err != nil || withheld[n] {
+	id, err := contactinfo.Caller(number)
+	if err != nil {
+		// A number written the way admins type it ("+1 (720) 555-0100") is
+		// the same caller as its strict form, so it shares that bucket.
+		n, perr := contactinfo.Phone(number)
+		if perr != nil {
+			return AnonymousCaller
+		}
+		if id, err = contactinfo.Caller(n); err != nil {
+			return AnonymousCaller
+		}
+	}
+	if id.Withheld() {
 		return AnonymousCaller
 	}
-	return n
+	return id.Number
 }
