@@ -10,6 +10,7 @@ import (
 	"github.com/twilio/twilio-go/twiml"
 
 	"supportline/accounts"
+	"supportline/pins"
 	"supportline/store"
 )
 
@@ -256,8 +257,19 @@ func (s *Server) supportID(c echo.Context, p params, call Call) error {
 	case len(p.Digits) != 8 || strings.Trim(p.Digits, "0123456789") != "":
 		return s.miss(c, p, call, "Support IDs have eight digits.")
 	}
+	// The entry may be the caller's PIN keyed at the wrong prompt: it is
+	// kept only if it is a contact's support ID, else as its keyed hash.
+	ctx := c.Request().Context()
+	var claim pins.Claim
+	err := s.lax(ctx, "claim", func(*store.Tx) (err error) {
+		claim, err = s.Pins.Claim(ctx, p.Digits)
+		return err
+	})
+	if err != nil {
+		return s.trouble(c, p, err)
+	}
 	from := call.Seq
-	call.SupportID, call.Step, call.Misses = p.Digits, StepPIN, 0
+	call.SupportID, call.EntryKey, call.Step, call.Misses = claim.SupportID, claim.Key, StepPIN, 0
 	return s.move(c, p, call, from)
 }
 

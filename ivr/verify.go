@@ -25,6 +25,13 @@ func (s *Server) pin(c echo.Context, p params, call Call) error {
 	if keyed == "" {
 		return s.miss(c, p, call, s.words("pin_wrong"))
 	}
+	if call.SupportID == "" && call.EntryKey == "" && !call.ViaCallerID {
+		// A call at the PIN prompt across an upgrade whose migration forgot
+		// the unmatched entry it held: ask for the support ID again.
+		from := call.Seq
+		call.Step, call.Misses = StepSupportID, 0
+		return s.move(c, p, call, from)
+	}
 	ctx := c.Request().Context()
 	from := call.Seq
 	call.PINAttempts++
@@ -40,7 +47,8 @@ func (s *Server) pin(c echo.Context, p params, call Call) error {
 	if !claimed {
 		return s.rerender(c, p)
 	}
-	contact, result, err := s.Pins.Verify(ctx, pins.Claim{SupportID: call.SupportID}, keyed, p.From)
+	claim := pins.Claim{SupportID: call.SupportID, Key: call.EntryKey}
+	contact, result, err := s.Pins.Verify(ctx, claim, keyed, p.From)
 	if err != nil {
 		// The attempt was claimed but not judged; give it back and ask again.
 		call.PINAttempts--
@@ -79,7 +87,7 @@ func (s *Server) pin(c echo.Context, p params, call Call) error {
 			return s.move(c, p, call, from, s.words("pin_wrong"), s.words("too_many_attempts", "email", email))
 		}
 		if !call.ViaCallerID {
-			call.Step, call.SupportID = StepSupportID, ""
+			call.Step, call.SupportID, call.EntryKey = StepSupportID, "", ""
 		}
 		return s.move(c, p, call, from, s.words("pin_wrong"))
 	}

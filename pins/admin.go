@@ -56,6 +56,10 @@ func (s *Service) Rotate(ctx context.Context, actor, supportID string) (string, 
 			c.ID, hash, tx.Now); err != nil {
 			return fmt.Errorf("store PIN hash: %w", err)
 		}
+		// The lockout counted while the contact had no PIN goes with it.
+		if _, err := tx.Exec(ctx, `DELETE FROM pin_entries WHERE entry_key = ?`, s.entryKey(c.SupportID)); err != nil {
+			return fmt.Errorf("clear lockout without a PIN: %w", err)
+		}
 		return audit.Record(ctx, tx, audit.Event{Actor: actor, Action: "pin.rotate", AccountID: &c.AccountID, ContactID: &c.ID,
 			Detail: "new PIN issued; old PIN, failures and lockout cleared"})
 	})
@@ -96,26 +100,43 @@ func (s *Service) Revoke(ctx context.Context, actor, supportID string) error {
 }
 
 // Unlock lifts the contact's lockout: it clears the lock, the failure count
-// and the doubling, and forgets the failures counted against calling numbers
-// that were about this contact or came from the contact's own phone, so a
-// contact who mistyped their way into both limits can call straight away.
-// Failures other numbers made against other support IDs stay counted.
+// and the doubling (also those counted while the contact had no PIN), gives
+// back the room held by the contact's attempts in flight (their outcomes
+// will not be counted), and forgets the failures counted against calling
+// numbers that were about this contact or came from the contact's own
+// phone, so a contact who mistyped their way into both limits can call
+// straight away. Failures other numbers made against other support IDs stay
+// counted.
 func (s *Service) Unlock(ctx context.Context, actor, supportID string) error {
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		c, err := accounts.ContactBySupportID(ctx, tx, supportID)
 		if err != nil {
 			return err
 		}
+		// In the order verifications lock: credential, entry, reservations.
+		key := s.entryKey(c.SupportID)
 		if _, err := tx.Exec(ctx, `UPDATE pin_credentials SET failures = 0, lockouts = 0, locked_until = NULL WHERE contact_id = ?`, c.ID); err != nil {
 			return fmt.Errorf("clear lockout: %w", err)
 		}
-		res, err := tx.Exec(ctx, `DELETE FROM pin_failures WHERE contact_id = ? OR caller = ?`, c.ID, CallerKey(c.Phone))
+		if _, err := tx.Exec(ctx, `DELETE FROM pin_entries WHERE entry_key = ?`, key); err != nil {
+			return fmt.Errorf("clear lockout without a PIN: %w", err)
+		}
+		res, err := tx.Exec(ctx, `DELETE FROM pin_attempts WHERE contact_id = ? OR entry_key = ?`, c.ID, key)
+		if err != nil {
+			return fmt.Errorf("clear attempts in flight: %w", err)
+		}
+		inFlight, _ := res.RowsAffected()
+		res, err = tx.Exec(ctx, `DELETE FROM pin_failures WHERE contact_id = ? OR caller = ?`, c.ID, CallerKey(c.Phone))
 		if err != nil {
 			return fmt.Errorf("clear calling-number failures: %w", err)
 		}
 		n, _ := res.RowsAffected()
+		detail := fmt.Sprintf("lockout and failures cleared; %d calling-number failure(s) forgotten", n)
+		if inFlight > 0 {
+			detail += fmt.Sprintf("; %d attempt(s) in flight not to be counted", inFlight)
+		}
 		return audit.Record(ctx, tx, audit.Event{Actor: actor, Action: "pin.unlock", AccountID: &c.AccountID, ContactID: &c.ID,
-			Detail: fmt.Sprintf("lockout and failures cleared; %d calling-number failure(s) forgotten", n)})
+			Detail: detail})
 	})
 	if err != nil {
 		return fmt.Errorf("unlock PIN: %w", err)
@@ -142,10 +163,14 @@ type Status struct {
 	// locked, expired, active (or none).
 	State     string     `json:"state"`
 	RotatedAt *time.Time `json:"rotated_at,omitempty"`
-	// Failures is the current run of consecutive failures (including
-	// attempts still being hashed), of MaxFailures.
+	// Failures is the current run of consecutive failures, of
+	// MaxFailures. Attempts still being hashed are not failures (yet):
+	// they are InFlight.
 	Failures    int `json:"failures"`
 	MaxFailures int `json:"max_failures"`
+	// InFlight is how many verifications against the PIN are between
+	// their reservation and their outcome right now.
+	InFlight int `json:"in_flight"`
 	// Lockouts is how many locks the doubling has counted.
 	Lockouts int `json:"lockouts"`
 	// LockedUntil is set only while the contact is locked.
@@ -174,6 +199,10 @@ func (s *Service) Status(ctx context.Context, supportID string) (Status, error) 
 		st.RotatedAt = &rotated
 		st.Failures, st.Lockouts = cred.Failures, cred.Lockouts
 		st.State = StateActive
+		if err := tx.Get(ctx, &st.InFlight, `SELECT count(*) FROM pin_attempts WHERE contact_id = ? AND started_at > ?`,
+			c.ID, now.Add(-reservationTTL)); err != nil {
+			return fmt.Errorf("count attempts in flight: %w", err)
+		}
 		if s.Policy.MaxAgeDuration > 0 {
 			exp := rotated.Add(s.Policy.MaxAgeDuration)
 			st.ExpiresAt = &exp
@@ -186,8 +215,8 @@ func (s *Service) Status(ctx context.Context, supportID string) (Status, error) 
 				u := l.UTC()
 				st.LockedUntil = &u
 				st.State = StateLocked
-			} else if cred.LastAttemptAt == nil || cred.LastAttemptAt.Before(*l) {
-				st.Failures = 0 // the run that caused the ended lock is over
+			} else {
+				st.Failures = cred.run(now) // zero once the run that caused the ended lock is over
 			}
 		}
 		if cred.RevokedAt != nil {

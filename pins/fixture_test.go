@@ -44,8 +44,16 @@ type fixture struct {
 func newFixture(t testing.TB, db *store.DB, policy config.PinPolicy) *fixture {
 	t.Helper()
 	f := &fixture{t: t, db: db, clock: storetest.ClockOf(db), logs: &syncBuffer{}}
-	f.svc = &Service{DB: db, Policy: policy, Pool: NewPool(policy.MaxConcurrentHashes),
-		Log: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	// The wall-clock time of a line is dropped: the secrecy tests search
+	// the logs for digits.
+	noTime := func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}
+	f.svc = &Service{DB: db, Policy: policy, Pool: NewPool(policy.MaxConcurrentHashes), Secret: []byte("test secret"),
+		Log: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: noTime}))}
 	f.svc.hashed = func(real bool) {
 		if real {
 			f.real.Add(1)
@@ -77,14 +85,26 @@ func (f *fixture) contact(phone string) (supportID, pin string) {
 	return c.SupportID, pin
 }
 
-// verify runs Verify and fails the test on an infrastructure error.
-func (f *fixture) verify(supportID, pin, caller string) Result {
+// claim runs Claim for what a caller keyed at the support-ID prompt.
+func (f *fixture) claim(entry string) Claim {
 	f.t.Helper()
-	c, r, err := f.svc.Verify(context.Background(), supportID, pin, caller)
+	c, err := f.svc.Claim(context.Background(), entry)
+	if err != nil {
+		f.t.Fatalf("Claim: %v", err)
+	}
+	return c
+}
+
+// verify runs Claim and Verify as the phone line does (entry keyed at the
+// support-ID prompt, then pin) and fails the test on an infrastructure
+// error.
+func (f *fixture) verify(entry, pin, caller string) Result {
+	f.t.Helper()
+	c, r, err := f.svc.Verify(context.Background(), f.claim(entry), pin, caller)
 	if err != nil {
 		f.t.Fatalf("Verify: %v", err)
 	}
-	if (r == OK) != (c.SupportID == supportID) {
+	if (r == OK) != (c.SupportID == entry) {
 		f.t.Fatalf("Verify = %s with contact %q; want the contact exactly when OK", r, c.SupportID)
 	}
 	return r
@@ -92,10 +112,10 @@ func (f *fixture) verify(supportID, pin, caller string) Result {
 
 // expect verifies and checks the result and how many real and decoy hashes
 // the verification computed.
-func (f *fixture) expect(supportID, pin, caller string, want Result, real, decoy int64) {
+func (f *fixture) expect(entry, pin, caller string, want Result, real, decoy int64) {
 	f.t.Helper()
 	r0, d0 := f.real.Load(), f.decoy.Load()
-	if got := f.verify(supportID, pin, caller); got != want {
+	if got := f.verify(entry, pin, caller); got != want {
 		f.t.Fatalf("Verify at %s = %s, want %s", f.clock.Now().Format(time.RFC3339), got, want)
 	}
 	if r, d := f.real.Load()-r0, f.decoy.Load()-d0; r != real || d != decoy {

@@ -2,16 +2,14 @@ package pins
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
+	"math/rand/v2"
 	"sync"
 	"time"
 
 	"supportline/accounts"
-	"supportline/audit"
 	"supportline/config"
 	"supportline/errcode"
 	"supportline/store"
@@ -21,38 +19,66 @@ import (
 type Result string
 
 // The results of Verify. Only OK proves who the caller is. The phone line
-// speaks Wrong, Revoked and Expired alike, so a caller cannot tell an unknown
-// support ID from a wrong PIN.
+// speaks Wrong and Revoked alike, so a caller cannot tell an unknown support
+// ID from a wrong PIN; and an unknown support ID locks as a real one does.
 const (
 	// OK: the PIN is right and the contact may proceed.
 	OK Result = "ok"
 	// Wrong: the PIN is wrong, or the support ID is unknown, removed or
 	// malformed.
 	Wrong Result = "wrong"
-	// Locked: too many failures, for the contact or for the calling number;
-	// no PIN was checked.
+	// Locked: too many failures, for the contact (for an unmatched entry
+	// or a contact without a PIN: for what was keyed) or for the calling
+	// number; no PIN was checked.
 	Locked Result = "locked"
 	// Revoked: the contact has no PIN (revoked, or never rotated).
 	Revoked Result = "revoked"
 	// Expired: the PIN is older than the policy's max_age. Whether it was
 	// right is not checked, so Expired reveals nothing about the PIN.
 	Expired Result = "expired"
-	// Busy: the hashing pool had no free slot before the caller's context
-	// ended; no attempt was counted and the caller may try again.
+	// Busy: no room for another attempt (as many attempts in flight as
+	// failures are left) or no hashing slot before the caller's deadline
+	// came close, or the caller hung up first; no PIN was checked, nothing
+	// was counted, and the caller may try again at once.
 	Busy Result = "busy"
 )
 
 // window is the span of the per-number throttle.
 const window = time.Hour
 
-// settleTimeout bounds the bookkeeping a verification does after hashing. It
-// runs on a context detached from the caller's, because once a hash has been
-// computed the attempt must be recorded even if the caller hung up.
+// reservationTTL is how long a reserved attempt counts against the room of
+// its contact, entry and calling number. An attempt settles within its
+// caller's deadline (seconds); one that has not settled by then never will
+// (its process died, or the outcome could not be recorded), and expires
+// instead of becoming a failure.
+const reservationTTL = 2 * time.Minute
+
+// settleTimeout bounds the bookkeeping after hashing when the caller's
+// context has no deadline (the phone line's always has one, and the settle
+// then ends with it).
 const settleTimeout = 10 * time.Second
+
+// defaultWaitMargin is how much of the caller's deadline an attempt waiting
+// for room leaves for its hash and its settle (see Service.WaitMargin).
+const defaultWaitMargin = 1500 * time.Millisecond
+
+// The waits for room poll every pollMin plus up to pollJitter, so that
+// waiting callers do not all try again in the same instant.
+const (
+	pollMin    = 20 * time.Millisecond
+	pollJitter = 30 * time.Millisecond
+)
+
+// Recording an outcome is retried after retryMin, doubling up to retryMax,
+// until the caller's deadline.
+const (
+	retryMin = 20 * time.Millisecond
+	retryMax = 400 * time.Millisecond
+)
 
 // Service verifies and administers PINs. Counters live in the database, so
 // any number of replicas may share one; the zero value is not usable: set DB
-// and Policy (a validated config.PinPolicy).
+// and Policy (a validated config.PinPolicy), and Secret in a server.
 type Service struct {
 	// DB holds the credentials, the counters and the audit log.
 	DB *store.DB
@@ -63,18 +89,40 @@ type Service struct {
 	// Policy.MaxConcurrentHashes slots is made on first use; share one Pool
 	// between Services in one process so the memory bound holds.
 	Pool *Pool
-	// Log receives one line per verification (never a PIN or a hash). Nil
-	// discards.
+	// Log receives one line per verification (never a PIN, a hash or the
+	// digits of an unmatched entry). Nil discards.
 	Log *slog.Logger
+	// Secret keys the hash that names an unmatched entry (see Claim). Every
+	// replica must have the same one, and it must survive restarts: the
+	// lockouts of unmatched entries are stored under that name. When empty,
+	// a random key is made on first use, so such lockouts neither survive a
+	// restart nor are shared between replicas (enough for one-off CLI work
+	// and tests; serve always sets one).
+	Secret []byte
+	// WaitMargin is how long before the caller's deadline an attempt stops
+	// waiting for room (or for a hashing slot) and answers Busy, so that the
+	// hash and the recording of its outcome still fit in the deadline. Zero
+	// means 1.5 s; it is never more than half of what the deadline leaves
+	// when Verify starts.
+	WaitMargin time.Duration
 
-	once        sync.Once
-	defaultPool *Pool
+	once         sync.Once
+	defaultPool  *Pool
+	secretOnce   sync.Once
+	randomSecret []byte
 	// hashed, when set (by tests), is called for every argon2id computation
 	// Verify makes: real for a stored hash, !real for the decoy.
 	hashed func(real bool)
 	// beforeHash, when set (by tests), runs just before Verify asks the pool
 	// for a slot.
 	beforeHash func()
+	// afterReserve, when set (by tests), runs once an attempt is reserved;
+	// an error makes Verify return it at once, leaving the reservation as a
+	// process killed at that point would.
+	afterReserve func() error
+	// settleHook, when set (by tests), runs inside every transaction that
+	// records an outcome; an error fails (and rolls back) that transaction.
+	settleHook func() error
 }
 
 func (s *Service) pool() *Pool {
@@ -111,45 +159,98 @@ func (s *Service) lockFor(lockouts int) time.Duration {
 	return min(d, s.Policy.MaxLockoutDuration)
 }
 
-// attempt is what a verification learns before hashing.
+// attempt is what a verification learns on its way.
 type attempt struct {
-	caller  string // throttle bucket, also the audit's caller
-	subject string // for an unmatched support ID: what the audit shows of it
+	claim  Claim
+	caller string // throttle bucket, also the audit's caller
+	// key names what was keyed, for the lockout of an entry that is not a
+	// contact with a current PIN: the claim's key, or the keyed hash of the
+	// claimed support ID.
+	key string
+	// subject is what the audit log and the log lines show of an unmatched
+	// entry: no digit of it.
+	subject string
+
+	// Set by reserve, afresh on each try.
 	contact accounts.Contact
 	known   bool
-	// hash is the stored hash to compare with; empty means the decoy.
+	// hash is the stored hash to compare with, and says that the attempt
+	// counts against the contact's credential; empty means the decoy.
 	hash string
+	// countEntry says that the attempt counts against pin_entries (key).
+	countEntry bool
 	// decoyResult is the answer after a decoy hash: Wrong (unknown ID),
-	// Revoked or Expired.
+	// Revoked or Expired; why says why, for the audit.
 	decoyResult Result
-	// reserved is the contact's consecutive failure count with this attempt.
-	reserved int
-	// failureID is the pin_failures row reserved against the calling number.
-	failureID int64
+	why         string
+	// reservation is the pin_attempts row holding this attempt's room.
+	reservation int64
 	// result is set when the answer is decided without hashing (Locked).
 	result Result
 	detail string
+
+	// lockedFor is set by settle when this attempt's failure locked.
+	lockedFor time.Duration
 }
 
-// Verify checks pin for the contact with supportID, called from
-// callerNumber (as the phone line received it; may be empty or "anonymous").
+func (s *Service) newAttempt(claim Claim, callerNumber string) (*attempt, error) {
+	a := &attempt{claim: claim, caller: CallerKey(callerNumber)}
+	switch {
+	case claim.SupportID != "" && claim.Key == "":
+		a.key = s.entryKey(claim.SupportID)
+	case claim.SupportID == "" && validKey(claim.Key):
+		a.key = claim.Key
+	default:
+		return nil, errcode.New(errcode.Invalid, "a claim needs exactly one of a support ID and a well-formed key")
+	}
+	a.subject = unmatched(a.key)
+	return a, nil
+}
+
+// Verify checks pin for the caller who made claim (see Claim), called from
+// callerNumber (as the phone line received it; may be empty or
+// "anonymous").
 //
 // The returned contact is zero unless the result is OK, so that nothing can
 // act on an identity the caller has not proven. The error is non-nil only
-// for infrastructure failures (the database); the phone line then says "one
-// moment, please" and may retry. Verify never logs, stores or returns pin.
+// for infrastructure failures (the database) and a malformed claim; the
+// phone line then says "one moment, please" and may retry. Verify never
+// logs, stores or returns pin, nor any digit of an unmatched entry.
 //
-// Order of work: one statement refuses a throttled calling number or a
-// locked contact (precheck); then one short transaction reads the contact's
-// lock, revocation and expiry, counts the calling number's failures in the
-// last hour under its row lock, and reserves the attempt (counts it as a
-// failure in advance); then the hash, outside any transaction, in the pool;
-// then a second transaction that settles the attempt (locks the contact on
-// the last allowed failure, or resets the count on success). An unknown, removed or malformed support ID
-// gets a decoy hash of the same cost and answers Wrong.
-func (s *Service) Verify(ctx context.Context, supportID, pin, callerNumber string) (accounts.Contact, Result, error) {
-	a := &attempt{caller: CallerKey(callerNumber)}
-	refused, err := s.precheck(ctx, a, supportID)
+// Order of work:
+//  1. One statement refuses a throttled calling number, a locked contact or
+//     a locked entry (precheck), and writes the refusal's audit event.
+//  2. One short transaction reserves the attempt: it reads the contact,
+//     locks the row of what the attempt counts against (the credential, or
+//     the entry's row for an unmatched entry or a contact without a PIN)
+//     and then the calling number's row, and inserts a reservation if there
+//     is room: failures plus live reservations below max_failures for the
+//     contact or entry, and below the hourly limit for the number. A
+//     reservation is not a failure; it holds room while the hash runs.
+//  3. With no room (and no lock), the attempt waits, polling with cheap
+//     reads, until there is room (another attempt settled) or the deadline
+//     is WaitMargin away; then it answers Busy.
+//  4. The hash, outside any transaction, in the pool. An unmatched entry, a
+//     contact without a PIN and an expired PIN get a decoy hash of the same
+//     cost.
+//  5. A second transaction settles the attempt: it deletes the reservation,
+//     counts a failure (against the credential or entry, and a row for the
+//     calling number) or resets the count on success, and locks on the
+//     max_failures-th failure. It runs even if the caller hangs up, and is
+//     retried with a short backoff until the caller's deadline; if it still
+//     fails, Verify returns the error and the reservation expires after
+//     reservationTTL without ever becoming a failure.
+//
+// So at most max_failures wrong PINs are compared before a lock however many
+// callers try at once, callers with the right PIN are never told Locked
+// because others are trying, and an unknown support ID answers exactly as a
+// real one does through its lockouts.
+func (s *Service) Verify(ctx context.Context, claim Claim, pin, callerNumber string) (accounts.Contact, Result, error) {
+	a, err := s.newAttempt(claim, callerNumber)
+	if err != nil {
+		return accounts.Contact{}, "", fmt.Errorf("verify PIN: %w", err)
+	}
+	refused, err := s.precheck(ctx, a)
 	if err != nil {
 		return accounts.Contact{}, "", fmt.Errorf("verify PIN: %w", err)
 	}
@@ -157,13 +258,28 @@ func (s *Service) Verify(ctx context.Context, supportID, pin, callerNumber strin
 		s.logResult(a, a.result)
 		return accounts.Contact{}, a.result, nil
 	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error { return s.reserve(ctx, tx, a, supportID) })
+
+	waitUntil := s.waitUntil(ctx)
+	for {
+		err = s.DB.InTx(ctx, func(tx *store.Tx) error { return s.reserve(ctx, tx, a) })
+		if !errors.Is(err, errNoRoom) {
+			break
+		}
+		if !s.waitForRoom(ctx, a, waitUntil) {
+			return s.busy(ctx, a, "no room for another attempt before the deadline; attempt not counted")
+		}
+	}
 	if err != nil {
 		return accounts.Contact{}, "", fmt.Errorf("verify PIN: %w", err)
 	}
 	if a.result != "" {
 		s.logResult(a, a.result)
 		return accounts.Contact{}, a.result, nil
+	}
+	if s.afterReserve != nil {
+		if err := s.afterReserve(); err != nil {
+			return accounts.Contact{}, "", err
+		}
 	}
 
 	if s.beforeHash != nil {
@@ -174,7 +290,11 @@ func (s *Service) Verify(ctx context.Context, supportID, pin, callerNumber strin
 		params Params
 		cmpErr error
 	)
-	err = s.pool().Do(ctx, func() {
+	hctx, cancel := ctx, context.CancelFunc(func() {})
+	if !waitUntil.IsZero() {
+		hctx, cancel = context.WithDeadline(ctx, waitUntil)
+	}
+	err = s.pool().Do(hctx, func() {
 		if a.hash == "" {
 			DummyCompare(pin, s.params())
 			s.hook(false)
@@ -190,15 +310,9 @@ func (s *Service) Verify(ctx context.Context, supportID, pin, callerNumber strin
 		}
 		s.hook(true)
 	})
-	// From here on the attempt must be recorded even if the caller hangs up.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
-	defer cancel()
+	cancel()
 	if err != nil {
-		if rerr := s.DB.InTx(sctx, func(tx *store.Tx) error { return s.release(sctx, tx, a) }); rerr != nil {
-			return accounts.Contact{}, "", fmt.Errorf("verify PIN: release reserved attempt: %w", rerr)
-		}
-		s.logResult(a, Busy)
-		return accounts.Contact{}, Busy, nil
+		return s.busy(ctx, a, "no hashing slot before the deadline, or the caller hung up; attempt not counted")
 	}
 	if cmpErr != nil {
 		// Answered as a wrong PIN: the caller cannot get in, and an admin
@@ -221,15 +335,20 @@ func (s *Service) Verify(ctx context.Context, supportID, pin, callerNumber strin
 		})
 	}
 
+	// From here on the attempt is recorded even if the caller hangs up,
+	// within the caller's deadline.
+	sctx, scancel := settleContext(ctx)
+	defer scancel()
 	var result Result
-	err = s.DB.InTx(sctx, func(tx *store.Tx) error {
+	err = s.retry(sctx, func(tx *store.Tx) error {
 		var err error
 		result, err = s.settle(sctx, tx, a, ok, rehash)
 		return err
 	})
 	if err != nil {
-		return accounts.Contact{}, "", fmt.Errorf("verify PIN: record attempt: %w", err)
+		return accounts.Contact{}, "", fmt.Errorf("verify PIN: record attempt (its reservation expires): %w", err)
 	}
+	s.logLockout(a)
 	s.logResult(a, result)
 	if result != OK {
 		return accounts.Contact{}, result, nil
@@ -243,387 +362,100 @@ func (s *Service) hook(real bool) {
 	}
 }
 
-// credentialRow is a pin_credentials row without the hash's consumers
-// needing to know the column list.
-type credentialRow struct {
-	Hash          string     `db:"hash"`
-	RotatedAt     time.Time  `db:"rotated_at"`
-	RevokedAt     *time.Time `db:"revoked_at"`
-	Failures      int        `db:"failures"`
-	Lockouts      int        `db:"lockouts"`
-	LockedUntil   *time.Time `db:"locked_until"`
-	LastAttemptAt *time.Time `db:"last_attempt_at"`
+// busy gives back the attempt's reservation, if it has one, and records a
+// Busy answer.
+func (s *Service) busy(ctx context.Context, a *attempt, why string) (accounts.Contact, Result, error) {
+	sctx, cancel := settleContext(ctx)
+	defer cancel()
+	a.detail = why
+	if err := s.retry(sctx, func(tx *store.Tx) error { return s.release(sctx, tx, a) }); err != nil {
+		return accounts.Contact{}, "", fmt.Errorf("verify PIN: release attempt (its reservation expires): %w", err)
+	}
+	s.logResult(a, Busy)
+	return accounts.Contact{}, Busy, nil
 }
 
-const credentialColumns = `hash, rotated_at, revoked_at, failures, lockouts, locked_until, last_attempt_at`
-
-// credential reads a contact's credential, or nil when it has none.
-func credential(ctx context.Context, tx *store.Tx, contactID int64, forUpdate bool) (*credentialRow, error) {
-	var c credentialRow
-	q := `SELECT ` + credentialColumns + ` FROM pin_credentials WHERE contact_id = ?`
-	if forUpdate {
-		q += tx.ForUpdate()
+// settleContext is the context the outcome is recorded in: not cancelled
+// when the caller hangs up, but ending at the caller's deadline (or after
+// settleTimeout when there is none), so that the whole verification fits in
+// the caller's one budget.
+func settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	base := context.WithoutCancel(ctx)
+	if dl, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(base, dl)
 	}
-	err := tx.Get(ctx, &c, q, contactID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read PIN credential: %w", err)
-	}
-	return &c, nil
+	return context.WithTimeout(base, settleTimeout)
 }
 
-// precheck answers the attempts refused without a hash (a throttled calling
-// number, a locked contact) in one statement outside any transaction: an
-// INSERT of the refusal's audit row that selects from the throttle count and
-// the contact's lock, and so inserts nothing when there is nothing to refuse.
-// Someone hammering the line thus costs one round trip an attempt. For that,
-// the statement looks at the contacts table itself (the identity columns
-// only; accounts owns the rest) and builds the audit row in SQL, the same
-// row record writes. Whatever precheck lets through, reserve checks again
-// under locks; a refusal it decides from rows a moment old is one those rows
-// justified.
-func (s *Service) precheck(ctx context.Context, a *attempt, supportID string) (bool, error) {
-	var row struct {
-		ContactID *int64 `db:"contact_id"`
-		AccountID *int64 `db:"account_id"`
-		Detail    string `db:"detail"`
+// waitUntil is when an attempt stops waiting for room or a hashing slot:
+// WaitMargin before ctx's deadline, but no earlier than half-way there.
+// Zero when ctx has no deadline (the wait then ends with ctx, or when room
+// comes, at the latest when the reservations in the way expire).
+func (s *Service) waitUntil(ctx context.Context) time.Time {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return time.Time{}
 	}
-	err := s.DB.NoTx(ctx, func(tx *store.Tx) error {
-		now, limit := tx.Now, s.Policy.MaxFailuresPerNumberPerHour
-		return tx.Get(ctx, &row, `INSERT INTO audit_events (at, actor, action, account_id, contact_id, subject, caller, result, detail)
-			SELECT ?, 'caller', 'pin.verify', s.account_id, s.contact_id,
-				CASE WHEN s.contact_id IS NULL THEN ? ELSE '' END, ?, ?,
-				CASE WHEN s.recent >= ? THEN 'calling number had ' || s.recent || ' failures in the last hour'
-					ELSE 'contact locked until ' || `+tx.RFC3339("s.locked_until")+` END
-			FROM (SELECT
-					(SELECT count(*) FROM pin_failures WHERE caller = ? AND at > ?) AS recent,
-					c.id AS contact_id, c.account_id, p.locked_until
-				FROM (SELECT 1 AS one) x
-				LEFT JOIN contacts c ON c.support_id = ? AND c.removed_at IS NULL
-				LEFT JOIN pin_credentials p ON p.contact_id = c.id) s
-			WHERE s.recent >= ? OR (s.contact_id IS NOT NULL AND s.locked_until > ?)
-			RETURNING contact_id, account_id, detail`,
-			now, typedID(supportID), a.caller, string(Locked),
-			limit,
-			a.caller, now.Add(-window), supportID,
-			limit, now)
-	})
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+	margin := s.WaitMargin
+	if margin <= 0 {
+		margin = defaultWaitMargin
 	}
-	if err != nil {
-		return false, fmt.Errorf("check throttle and lock: %w", err)
-	}
-	a.result, a.detail = Locked, row.Detail
-	if row.ContactID != nil {
-		a.known = true
-		a.contact.ID, a.contact.AccountID, a.contact.SupportID = *row.ContactID, *row.AccountID, supportID
-	} else {
-		a.subject = typedID(supportID)
-	}
-	return true, nil
+	// The deadline is wall-clock time (the injected clock is the store's
+	// notion of now, for the rows; this is about the caller's budget).
+	return dl.Add(-min(margin, time.Until(dl)/2))
 }
 
-// reserve runs the cheap checks and reserves the attempt, inside the first
-// transaction. It sets a.result when the answer needs no hash.
-//
-// Refusals only read, then write their audit event, so that an attacker
-// hammering a locked contact or from a throttled number costs little. An
-// attempt that will be hashed takes the calling number's row lock, counts
-// its failures under it, reserves against the contact, and adds a failure
-// row for the number: all in this one transaction.
-func (s *Service) reserve(ctx context.Context, tx *store.Tx, a *attempt, supportID string) error {
-	now := tx.Now
-	*a = attempt{caller: a.caller} // start clean should InTx ever retry
-
-	// The calling number's count is taken once, below, under its row lock:
-	// precheck has just refused a number over the limit, and one that went
-	// over since is caught there.
-	c, err := accounts.ContactBySupportID(ctx, tx, supportID)
-	switch {
-	case err == nil:
-		a.contact, a.known = c, true
-	case errcode.Is(err, errcode.Invalid), errcode.Is(err, errcode.NotFound):
-		// Not logged: the error quotes what was typed, which might be a PIN
-		// keyed at the wrong prompt.
-		a.subject = typedID(supportID)
-	default:
-		return err
-	}
-	var cred *credentialRow
-	if !a.known {
-		a.decoyResult = Wrong
-		a.detail = "no current contact has this support ID"
-	} else {
-		if cred, err = credential(ctx, tx, a.contact.ID, false); err != nil {
-			return err
-		}
-		switch {
-		case cred != nil && cred.LockedUntil != nil && cred.LockedUntil.After(now):
-			a.result = Locked
-			a.detail = "contact locked until " + cred.LockedUntil.UTC().Format(time.RFC3339)
-			return s.refuse(ctx, tx, a)
-		case cred == nil || cred.RevokedAt != nil:
-			// Same work as a wrong PIN, so timing does not tell a revoked
-			// contact from any other; the answer itself is for the phone
-			// line, which speaks it like Wrong.
-			a.decoyResult = Revoked
-			a.detail = "contact has no PIN"
-		case s.Policy.MaxAgeDuration > 0 && !cred.RotatedAt.Add(s.Policy.MaxAgeDuration).After(now):
-			// Decided before comparing, so Expired says nothing about the PIN.
-			a.decoyResult = Expired
-			a.detail = "PIN older than max_age"
-		}
-	}
-
-	// The attempt will be hashed. Take the calling number's row lock
-	// (PostgreSQL; SQLite's immediate transaction already holds the
-	// database's) until commit and count again under it, so two replicas
-	// cannot both see 9 recent failures and both add a 10th.
-	if _, err := tx.Exec(ctx, `INSERT INTO pin_callers (caller, last_attempt_at) VALUES (?, ?)
-		ON CONFLICT (caller) DO UPDATE SET last_attempt_at = excluded.last_attempt_at`, a.caller, now); err != nil {
-		return fmt.Errorf("lock calling number: %w", err)
-	}
-	recent, err := recentFailures(ctx, tx, a.caller, now)
-	if err != nil {
-		return err
-	}
-	if recent >= s.Policy.MaxFailuresPerNumberPerHour {
-		return s.refuseNumber(ctx, tx, a, recent)
-	}
-
-	if a.decoyResult == "" {
-		// Reserve: count this attempt as a failure now, atomically, unless
-		// the contact is locked or the attempts already in flight would
-		// lock it. After a lock has ended, the first attempt starts a new
-		// run (the stale run is recognised by its last attempt predating
-		// the lock's end). PostgreSQL re-checks the WHERE clause against the
-		// latest row version when a concurrent reservation got there first,
-		// so of 50 concurrent attempts exactly MaxFailures pass.
-		const stale = `(locked_until IS NOT NULL AND (last_attempt_at IS NULL OR last_attempt_at < locked_until))`
-		err = tx.Get(ctx, &a.reserved, `UPDATE pin_credentials
-			SET failures = CASE WHEN `+stale+` THEN 1 ELSE failures + 1 END, last_attempt_at = ?
-			WHERE contact_id = ? AND revoked_at IS NULL
-			  AND (locked_until IS NULL OR locked_until <= ?)
-			  AND (`+stale+` OR failures < ?)
-			RETURNING failures`,
-			now, a.contact.ID, now, s.Policy.MaxFailures)
-		if errors.Is(err, sql.ErrNoRows) {
-			a.result = Locked
-			a.detail = "attempts in flight already reach max_failures"
-			return s.refuse(ctx, tx, a)
-		}
-		if err != nil {
-			return fmt.Errorf("reserve attempt: %w", err)
-		}
-		a.hash = cred.Hash
-	}
-
-	// Count the attempt against the calling number in advance too; settle
-	// deletes the row again on success, release on Busy.
-	var contactID *int64
-	if a.known {
-		contactID = &a.contact.ID
-	}
-	a.failureID, err = tx.Insert(ctx, `INSERT INTO pin_failures (caller, at, contact_id) VALUES (?, ?, ?)`, a.caller, now, contactID)
-	if err != nil {
-		return fmt.Errorf("reserve attempt for calling number: %w", err)
-	}
-	return nil
-}
-
-// recentFailures counts the calling number's failures in the sliding window
-// ending now.
-func recentFailures(ctx context.Context, tx *store.Tx, caller string, now time.Time) (int, error) {
-	var n int
-	if err := tx.Get(ctx, &n, `SELECT count(*) FROM pin_failures WHERE caller = ? AND at > ?`, caller, now.Add(-window)); err != nil {
-		return 0, fmt.Errorf("count calling number's failures: %w", err)
-	}
-	return n, nil
-}
-
-// refuseNumber answers Locked for a calling number over its limit. A refusal
-// is not a failure: it does not extend the window, so a number is heard
-// again one hour after its last counted failure.
-func (s *Service) refuseNumber(ctx context.Context, tx *store.Tx, a *attempt, recent int) error {
-	a.result = Locked
-	a.detail = fmt.Sprintf("calling number had %d failures in the last hour", recent)
-	return s.refuse(ctx, tx, a)
-}
-
-// refuse records a refusal (Locked, no hash, no counter changed). Its only
-// write is the audit row, so the commit does not wait for the disk: a
-// refusal must stay cheap while someone hammers the line, and losing the
-// audit row of a refusal in a database crash loses no state.
-func (s *Service) refuse(ctx context.Context, tx *store.Tx, a *attempt) error {
-	if err := tx.RelaxDurability(ctx); err != nil {
-		return err
-	}
-	return s.record(ctx, tx, a, Locked)
-}
-
-// release undoes a reservation when no hash was computed (Busy).
-func (s *Service) release(ctx context.Context, tx *store.Tx, a *attempt) error {
-	if a.hash != "" {
-		// Only while the credential is the one reserved against: a rotate or
-		// unlock in between has reset the count already.
-		if _, err := tx.Exec(ctx, `UPDATE pin_credentials
-			SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END
-			WHERE contact_id = ? AND hash = ?`, a.contact.ID, a.hash); err != nil {
-			return err
-		}
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM pin_failures WHERE id = ?`, a.failureID); err != nil {
-		return err
-	}
-	a.detail = "no hashing slot before the caller's context ended; attempt not counted"
-	return s.record(ctx, tx, a, Busy)
-}
-
-// settle records the outcome of a hashed attempt and returns the result.
-func (s *Service) settle(ctx context.Context, tx *store.Tx, a *attempt, ok bool, rehash string) (Result, error) {
-	now := tx.Now
-	if a.hash == "" {
-		return a.decoyResult, s.record(ctx, tx, a, a.decoyResult)
-	}
-	cred, err := credential(ctx, tx, a.contact.ID, true)
-	if err != nil {
-		return "", err
-	}
-	if cred == nil || cred.RevokedAt != nil || cred.Hash != a.hash {
-		// Rotated, revoked or removed while we hashed: the PIN we compared
-		// with is no longer the contact's, so it proves nothing, and the
-		// counters belong to the new credential.
-		r := Wrong
-		if cred == nil || cred.RevokedAt != nil {
-			r = Revoked
-		}
-		a.detail = "PIN changed during verification"
-		return r, s.record(ctx, tx, a, r)
-	}
-
-	if ok {
-		// A success resets the consecutive count. It resets the doubling
-		// only when the contact has not been locked for max_lockout: an
-		// owner who mistyped last month starts again at the first lockout,
-		// while someone guessing between the owner's daily calls keeps
-		// climbing to the cap.
-		lockouts := cred.Lockouts
-		if cred.LockedUntil == nil || !cred.LockedUntil.After(now.Add(-s.Policy.MaxLockoutDuration)) {
-			lockouts = 0
-		}
-		hash := cred.Hash
-		if rehash != "" {
-			hash = rehash
-			a.detail = "re-hashed with current parameters"
-		}
-		if _, err := tx.Exec(ctx, `UPDATE pin_credentials SET failures = 0, lockouts = ?, hash = ? WHERE contact_id = ?`,
-			lockouts, hash, a.contact.ID); err != nil {
-			return "", fmt.Errorf("reset failures: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM pin_failures WHERE id = ?`, a.failureID); err != nil {
-			return "", fmt.Errorf("un-count success for calling number: %w", err)
-		}
-		return OK, s.record(ctx, tx, a, OK)
-	}
-
-	a.detail = "failure " + strconv.Itoa(a.reserved) + " of " + strconv.Itoa(s.Policy.MaxFailures)
-	// The attempt that took the count to the limit locks the contact, unless
-	// a success in flight has reset the count since.
-	if a.reserved >= s.Policy.MaxFailures && cred.Failures >= s.Policy.MaxFailures &&
-		(cred.LockedUntil == nil || !cred.LockedUntil.After(now)) {
-		d := s.lockFor(cred.Lockouts)
-		until := now.Add(d)
-		if _, err := tx.Exec(ctx, `UPDATE pin_credentials SET locked_until = ?, lockouts = lockouts + 1 WHERE contact_id = ?`,
-			until, a.contact.ID); err != nil {
-			return "", fmt.Errorf("lock contact: %w", err)
-		}
-		a.detail += "; contact locked for " + d.String()
-		s.log().Warn("PIN lockout", "support_id", a.contact.SupportID, "caller", a.caller,
-			"lockout", cred.Lockouts+1, "locked_until", until)
-	}
-	return Wrong, s.record(ctx, tx, a, Wrong)
-}
-
-// pruneThrottle deletes up to batch throttle rows of each kind older than
-// the window, and reports how many it deleted. SKIP LOCKED (on PostgreSQL)
-// keeps replicas pruning at once from waiting on, or deadlocking over, the
-// same stale rows.
-func pruneThrottle(ctx context.Context, tx *store.Tx, now time.Time, batch int) (int64, error) {
-	cutoff := now.Add(-window)
-	res, err := tx.Exec(ctx, `DELETE FROM pin_failures WHERE id IN
-		(SELECT id FROM pin_failures WHERE at <= ? ORDER BY at LIMIT ?`+tx.SkipLocked()+`)`, cutoff, batch)
-	if err != nil {
-		return 0, fmt.Errorf("prune old failures: %w", err)
-	}
-	failures, _ := res.RowsAffected()
-	res, err = tx.Exec(ctx, `DELETE FROM pin_callers WHERE caller IN
-		(SELECT caller FROM pin_callers WHERE last_attempt_at <= ? ORDER BY last_attempt_at LIMIT ?`+tx.SkipLocked()+`)`, cutoff, batch)
-	if err != nil {
-		return 0, fmt.Errorf("prune old calling numbers: %w", err)
-	}
-	callers, _ := res.RowsAffected()
-	return failures + callers, nil
-}
-
-// Prune deletes every throttle row that has left the one-hour window: the
-// failures counted against calling numbers and the numbers' lock rows.
-// Verifications never prune (it would cost each two more statements, on
-// the path an attacker hammers); serve runs Prune every few minutes, so the
-// tables hold about an hour and a few minutes of attempts. It works in
-// batches of 1,000, one short transaction each, and reports how many rows
-// it deleted.
-func (s *Service) Prune(ctx context.Context) (int64, error) {
-	const batch = 1000
-	var total int64
+// waitForRoom sleeps until a cheap read says reserving may succeed now
+// (there is room, or a lock to answer), and reports false when the wait
+// must end first: until is near, or ctx ended.
+func (s *Service) waitForRoom(ctx context.Context, a *attempt, until time.Time) bool {
 	for {
-		var n int64
-		err := s.DB.InTx(ctx, func(tx *store.Tx) (err error) {
-			n, err = pruneThrottle(ctx, tx, tx.Now, batch)
+		d := pollMin + rand.N(pollJitter)
+		if !until.IsZero() && time.Until(until) < d {
+			return false
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+		}
+		try, err := s.probe(ctx, a)
+		if err != nil {
+			// Let reserve meet (and report) the failure, unless ctx ended.
+			return ctx.Err() == nil
+		}
+		if try {
+			return true
+		}
+	}
+}
+
+// retry runs fn in a transaction until it commits, backing off between
+// tries, and gives up with the last error when ctx would end before the
+// next try.
+func (s *Service) retry(ctx context.Context, fn func(tx *store.Tx) error) error {
+	backoff := retryMin
+	for {
+		err := s.DB.InTx(ctx, fn)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
 			return err
-		})
-		total += n
-		if err != nil || n < batch {
-			return total, err
 		}
-	}
-}
-
-// record writes the verification's audit event.
-func (s *Service) record(ctx context.Context, tx *store.Tx, a *attempt, r Result) error {
-	e := audit.Event{Actor: "caller", Action: "pin.verify", Caller: a.caller, Result: string(r), Detail: a.detail}
-	if a.known {
-		e.AccountID, e.ContactID = &a.contact.AccountID, &a.contact.ID
-	} else {
-		e.Subject = a.subject
-	}
-	return audit.Record(ctx, tx, e)
-}
-
-func (s *Service) logResult(a *attempt, r Result) {
-	id := a.subject
-	if a.known {
-		id = a.contact.SupportID
-	}
-	s.log().Info("PIN verification", "result", string(r), "support_id", id, "caller", a.caller)
-}
-
-// typedID is what the audit log keeps of a support ID that matched no
-// contact: its first four digits and its length. Enough to spot someone
-// walking through support IDs or a contact mistyping theirs, but not a whole
-// PIN when a caller keys their PIN at the support-ID prompt.
-func typedID(s string) string {
-	digits := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			digits = append(digits, s[i])
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < backoff {
+			return err
 		}
+		s.log().Warn("PIN verification: recording failed; retrying", "err", err, "retry_in", backoff)
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		backoff = min(2*backoff, retryMax)
 	}
-	n := len(digits)
-	if n > 4 {
-		digits = append(digits[:4], "..."...)
-	}
-	return fmt.Sprintf("%s (%d digits)", digits, n)
 }

@@ -163,27 +163,30 @@ func TestNumberThrottle(t *testing.T) {
 			f.clock.Advance(time.Microsecond)
 			f.expect(c, pinC, x, OK, 1, 0)
 		})
+		// Unknown support IDs, each tried once: an unknown ID locks after
+		// 5 failures as a real one does (TestUnknownLocksLikeKnown).
+		var unknown callers
 		t.Run("the window slides", func(t *testing.T) {
 			f.clock.Advance(2 * time.Hour)
 			for range 5 {
-				f.expect("11111111", pinA, x, Wrong, 0, 1)
+				f.expect(unknown.next()[4:], pinA, x, Wrong, 0, 1)
 			}
 			f.clock.Advance(30 * time.Minute)
 			for range 5 {
-				f.expect("11111111", pinA, x, Wrong, 0, 1)
+				f.expect(unknown.next()[4:], pinA, x, Wrong, 0, 1)
 			}
 			f.clock.Advance(29 * time.Minute)
 			f.expect(a, pinA, x, Locked, 0, 0)
 			f.clock.Advance(time.Minute) // the first five leave the window
 			for range 5 {
-				f.expect("11111111", pinA, x, Wrong, 0, 1)
+				f.expect(unknown.next()[4:], pinA, x, Wrong, 0, 1)
 			}
 			f.expect(a, pinA, x, Locked, 0, 0)
 		})
 		t.Run("withheld numbers share one bucket", func(t *testing.T) {
 			f.clock.Advance(2 * time.Hour)
 			for i, from := range []string{"", "anonymous", "Restricted", "+266696687", "+7378742833", "+86282452253", "+2562533", "+8656696", "not a number", "ANONYMOUS"} {
-				f.expect("22222222", pinA, from, Wrong, 0, 1)
+				f.expect(unknown.next()[4:], pinA, from, Wrong, 0, 1)
 				if n := f.numberFailures(AnonymousCaller); n != i+1 {
 					t.Fatalf("anonymous bucket after %q: %d failures, want %d", from, n, i+1)
 				}
@@ -222,10 +225,10 @@ func TestUnknownSupportID(t *testing.T) {
 			t.Fatal(err)
 		}
 		const from = "+14155550100"
-		tests := []struct{ name, id, subject string }{
-			{"unknown", "48213377", "4821... (8 digits)"},
-			{"malformed", "12#4", "124 (3 digits)"},
-			{"removed contact", removed, removed[:4] + "... (8 digits)"},
+		tests := []struct{ name, id string }{
+			{"unknown", "48213377"},
+			{"malformed", "12#4"},
+			{"removed contact", removed},
 		}
 		for i, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -234,9 +237,21 @@ func TestUnknownSupportID(t *testing.T) {
 				if n := f.numberFailures(from); n != i+1 {
 					t.Fatalf("failures of the calling number = %d, want %d", n, i+1)
 				}
+				// The audit shows a few letters of the entry's key, no digit.
+				subject := "unmatched entry " + f.svc.entryKey(tt.id)[:8]
 				e := lastEvent(t, db)
-				if e.Action != "pin.verify" || e.Result != "wrong" || e.ContactID != nil || e.Subject != tt.subject || e.Caller != from || e.Actor != "caller" {
-					t.Fatalf("audit event = %+v", e)
+				if e.Action != "pin.verify" || e.Result != "wrong" || e.ContactID != nil || e.Subject != subject || e.Caller != from || e.Actor != "caller" {
+					t.Fatalf("audit event = %+v, want subject %q", e, subject)
+				}
+				// A removed contact's support ID, claimed before the removal,
+				// counts under the same key as the entry typed after it.
+				if tt.id == removed {
+					if _, r, err := f.svc.Verify(context.Background(), KnownClaim(removed), pin, from); err != nil || r != Wrong {
+						t.Fatalf("Verify(claim of a removed contact) = %s, %v", r, err)
+					}
+					if e := lastEvent(t, db); e.Subject != subject || e.ContactID != nil {
+						t.Fatalf("audit event = %+v, want subject %q", e, subject)
+					}
 				}
 			})
 		}
@@ -277,7 +292,7 @@ func TestBusyConsumesNoAttempt(t *testing.T) {
 				f.svc.beforeHash = cancel
 				defer func() { f.svc.beforeHash = nil }()
 				r0, d0 := f.real.Load(), f.decoy.Load()
-				_, r, err := f.svc.Verify(ctx, tt.id, pin, from)
+				_, r, err := f.svc.Verify(ctx, f.claim(tt.id), pin, from)
 				if err != nil || r != Busy {
 					t.Fatalf("Verify = %s, %v; want Busy", r, err)
 				}
@@ -459,10 +474,10 @@ func TestUnlockAndStatus(t *testing.T) {
 		for range 5 {
 			f.expect(id, wrongPIN(pin), own, Wrong, 1, 0)
 		}
-		for range 5 {
-			f.expect("33333333", pin, own, Wrong, 0, 1)
+		for _, id := range []string{"33333331", "33333332", "33333333", "33333334", "33333335"} {
+			f.expect(id, pin, own, Wrong, 0, 1)
 		}
-		f.expect("33333333", pin, other, Wrong, 0, 1)
+		f.expect("33333336", pin, other, Wrong, 0, 1)
 		st, err := f.svc.Status(ctx, id)
 		if err != nil || st.State != StateLocked || st.Failures != 5 || st.Lockouts != 1 ||
 			st.LockedUntil == nil || !st.LockedUntil.Equal(f.clock.Now().Add(15*time.Minute)) {
@@ -509,7 +524,7 @@ func TestConcurrentWrongAttempts(t *testing.T) {
 		for i := range n {
 			wg.Go(func() {
 				<-start
-				_, r, err := f.svc.Verify(context.Background(), id, bad, fmt.Sprintf("+1303555%04d", i))
+				_, r, err := f.svc.Verify(context.Background(), KnownClaim(id), bad, fmt.Sprintf("+1303555%04d", i))
 				switch {
 				case err != nil:
 					t.Errorf("Verify: %v", err)
@@ -563,7 +578,7 @@ func TestConcurrentSameNumber(t *testing.T) {
 		for i := range n {
 			wg.Go(func() {
 				<-start
-				_, r, err := f.svc.Verify(context.Background(), fmt.Sprintf("9000%04d", i), "48291736", from)
+				_, r, err := f.svc.Verify(context.Background(), f.claim(fmt.Sprintf("9000%04d", i)), "48291736", from)
 				switch {
 				case err != nil:
 					t.Errorf("Verify: %v", err)
@@ -646,6 +661,35 @@ func TestPrune(t *testing.T) {
 		}
 		f.verify(id, pin, "+14155559999")           // recent: kept
 		f.verify(id, wrongPIN(pin), "+14155559998") // recent failure: kept
+		// Reservations: expired ones go, a live one stays. Entries: kept
+		// while locked or until idle for max_lockout (24h).
+		now := f.clock.Now()
+		key := func(s string) string { return f.svc.entryKey(s) }
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			for i, at := range []time.Time{now.Add(-reservationTTL), now.Add(-time.Hour), now.Add(-reservationTTL + time.Second)} {
+				if _, err := tx.Exec(ctx, `INSERT INTO pin_attempts (started_at, caller, entry_key) VALUES (?, ?, ?)`, at, "+14155559997", key(fmt.Sprint(i))); err != nil {
+					return err
+				}
+			}
+			day, recent := now.Add(-24*time.Hour), now.Add(-24*time.Hour+time.Second)
+			for _, e := range []struct {
+				entry             string
+				until, lastFailed *time.Time
+			}{
+				{"idle a day", &day, &day},                   // goes
+				{"never failed", nil, nil},                   // goes
+				{"failed in the last day", nil, &recent},     // stays
+				{"locked until a moment ago", &recent, &day}, // stays
+			} {
+				if _, err := tx.Exec(ctx, `INSERT INTO pin_entries (entry_key, failures, locked_until, last_attempt_at) VALUES (?, 1, ?, ?)`,
+					key(e.entry), e.until, e.lastFailed); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
 
 		count := func(table string) (n int) {
 			if err := db.NoTx(ctx, func(tx *store.Tx) error {
@@ -664,6 +708,9 @@ func TestPrune(t *testing.T) {
 		}
 		if callers, failures := count("pin_callers"), count("pin_failures"); callers != 2 || failures != 1 {
 			t.Fatalf("after Prune (%d deleted): %d calling numbers, %d failures; want the 2 and 1 of the last hour", n, callers, failures)
+		}
+		if attempts, entries := count("pin_attempts"), count("pin_entries"); attempts != 1 || entries != 2 {
+			t.Fatalf("after Prune: %d reservations, %d entries; want the 1 live and the 2 recent", attempts, entries)
 		}
 		if n, err := f.svc.Prune(ctx); err != nil || n != 0 {
 			t.Fatalf("second Prune = %d, %v; want 0", n, err)
