@@ -62,7 +62,29 @@ func (s *Server) incoming(c echo.Context) error {
 		sp.say(s.words("greeting", "line", s.Policy.Line.Name))
 	}
 	s.render(&sp, &call)
+	carryPatience(c, sp)
 	return send(c, sp)
+}
+
+// carryPatience passes the outage's start and tries (t and r, see trouble)
+// from a request that re-prompted after a failure on to the next request
+// of the prompt it renders: when the database reads but cannot write (a
+// held lock, a failover in progress) the re-prompt succeeds, and without
+// them the caller's patience would start over at every key they press.
+func carryPatience(c echo.Context, sp speech) {
+	t, r := c.QueryParam("t"), c.QueryParam("r")
+	if t == "" {
+		return
+	}
+	extra := "&" + url.Values{"t": {t}, "r": {r}}.Encode()
+	for _, el := range sp {
+		switch v := el.(type) {
+		case *twiml.VoiceGather:
+			v.Action += extra
+		case *twiml.VoiceRedirect:
+			v.Url += extra
+		}
+	}
 }
 
 // step is the action of every menu Gather. A request for a step or
@@ -129,6 +151,7 @@ func (s *Server) prompt(c echo.Context) error {
 	if c.QueryParam("why") != "silence" || !atStep(c, &call) {
 		var sp speech
 		s.render(&sp, &call)
+		carryPatience(c, sp)
 		return send(c, sp)
 	}
 	from := call.Seq

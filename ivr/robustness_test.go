@@ -631,3 +631,49 @@ func TestStatusCallbackRetried(t *testing.T) {
 		})
 	})
 }
+
+// Twenty people of one customer call at once with the contact's right PIN
+// (an outage: everyone phones): all reach the priority menu, nobody hears
+// "locked", and the contact's failure count stays at zero.
+func TestSimultaneousRightPINCallers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		// A real hash (tens of milliseconds), so that the attempts overlap.
+		h.srv.Pins.Policy.Argon2 = config.Default().Pins.Argon2
+		pin, err := h.srv.Pins.Rotate(context.Background(), "test", h.contact.SupportID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.pin = pin
+		h.secret(pin)
+		const n = 20
+		results := make([]*twiliosim.Result, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				c := h.call(strangerPhone, h.contact.SupportID+"#", h.pin+"#", twiliosim.HangUp)
+				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+				defer cancel()
+				res, err := c.Run(ctx)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				results[i] = res
+			})
+		}
+		wg.Wait()
+		for i, res := range results {
+			if res == nil {
+				continue
+			}
+			heard := res.Transcript.HeardText(twiliosim.CallerLeg)
+			if strings.Contains(heard, "locked") || !strings.Contains(heard, "Severity 1") {
+				t.Errorf("caller %d did not reach the priority menu:\n%s", i, res.Transcript)
+			}
+		}
+		if st := h.pinStatus(h.contact.SupportID); st.Failures != 0 {
+			t.Errorf("failures = %d after %d right PINs, want 0", st.Failures, n)
+		}
+	})
+}

@@ -25,9 +25,9 @@ type MigrationStatus struct {
 // postgresLocker returns an advisory session lock keyed on the database and
 // schema, so that replicas starting at once migrate one after the other while
 // test packages, each in a schema of its own, do not wait on each other.
-func (db *DB) postgresLocker() (lock.SessionLocker, error) {
+func (db *DB) postgresLocker(ctx context.Context) (lock.SessionLocker, error) {
 	var where string
-	if err := db.x.Get(&where, "SELECT current_database() || '.' || current_schema()"); err != nil {
+	if err := db.x.GetContext(ctx, &where, "SELECT current_database() || '.' || current_schema()"); err != nil {
 		return nil, fmt.Errorf("read current schema: %w", err)
 	}
 	h := fnv.New64a()
@@ -38,7 +38,7 @@ func (db *DB) postgresLocker() (lock.SessionLocker, error) {
 	)
 }
 
-func (db *DB) provider() (*goose.Provider, error) {
+func (db *DB) provider(ctx context.Context) (*goose.Provider, error) {
 	dialect, dir := goose.DialectPostgres, "postgres"
 	if db.engine == SQLite {
 		dialect, dir = goose.DialectSQLite3, "sqlite"
@@ -52,7 +52,7 @@ func (db *DB) provider() (*goose.Provider, error) {
 	// from migrating concurrently.
 	var opts []goose.ProviderOption
 	if db.engine == Postgres {
-		locker, err := db.postgresLocker()
+		locker, err := db.postgresLocker(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -63,7 +63,7 @@ func (db *DB) provider() (*goose.Provider, error) {
 
 // Migrate applies every pending migration and returns how many it applied.
 func (db *DB) Migrate(ctx context.Context) (int, error) {
-	p, err := db.provider()
+	p, err := db.provider(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("migrations: %w", err)
 	}
@@ -77,7 +77,7 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 // MigrateDown rolls back the most recent migration (used by tests and by
 // operators recovering from a bad release).
 func (db *DB) MigrateDown(ctx context.Context) error {
-	p, err := db.provider()
+	p, err := db.provider(ctx)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -89,7 +89,7 @@ func (db *DB) MigrateDown(ctx context.Context) error {
 
 // MigrationStatus lists every known migration with its state.
 func (db *DB) MigrationStatus(ctx context.Context) ([]MigrationStatus, error) {
-	p, err := db.provider()
+	p, err := db.provider(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
@@ -110,7 +110,7 @@ func (db *DB) MigrationStatus(ctx context.Context) ([]MigrationStatus, error) {
 
 // Migrated reports whether every migration is applied (for readiness).
 func (db *DB) Migrated(ctx context.Context) (bool, error) {
-	p, err := db.provider()
+	p, err := db.provider(ctx)
 	if err != nil {
 		return false, err
 	}

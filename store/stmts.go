@@ -69,9 +69,14 @@ func (c *stmtCache) close() {
 // unprepared run each time.
 type noStmt struct{ retry time.Time }
 
-// retryPrepare is how long a query whose preparation failed runs
-// unprepared before it is prepared again.
-const retryPrepare = time.Minute
+// retryPrepare is how long a query whose preparation the database refused
+// runs unprepared before it is prepared again; retryUnanswered is that time
+// when the database did not answer at all (not reachable yet, or hung), so
+// that statements are prepared soon after it comes back.
+const (
+	retryPrepare    = time.Minute
+	retryUnanswered = time.Second
+)
 
 // get returns the prepared statement for q, or nil when q must run
 // unprepared this time.
@@ -106,13 +111,21 @@ func (c *stmtCache) get(q string) *sqlx.Stmt {
 	return nil
 }
 
+// prepareWait bounds a background prepare, one round trip: against a hung
+// database it holds a goroutine and a pooled connection until then.
+const prepareWait = 5 * time.Second
+
 func (c *stmtCache) prepare(q string) {
 	defer c.running.Done()
-	ctx, cancel := context.WithTimeout(c.stop, 30*time.Second)
+	ctx, cancel := context.WithTimeout(c.stop, prepareWait)
 	defer cancel()
 	s, err := c.x.PreparexContext(ctx, q)
 	if err != nil {
-		c.m.Store(q, noStmt{retry: c.now().Add(retryPrepare)})
+		retry := retryPrepare
+		if !answered(err) {
+			retry = retryUnanswered
+		}
+		c.m.Store(q, noStmt{retry: c.now().Add(retry)})
 		return
 	}
 	c.m.Store(q, s)

@@ -12,7 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -43,9 +46,11 @@ type DB struct {
 	// display is the URL with any password removed, for logs.
 	display string
 	stmts   *stmtCache
+	// pg opens the PostgreSQL connections of x; nil on SQLite.
+	pg *pgConnector
 	// lax is the PostgreSQL pool whose commits do not wait for the disk
 	// (see Lax); nil on SQLite and on a view.
-	lax *pool
+	lax *laxPool
 	// view marks a DB returned by Lax: it shares its pool with the DB it
 	// came from, which alone closes it.
 	view bool
@@ -55,12 +60,42 @@ type DB struct {
 type pool struct {
 	x     *sqlx.DB
 	stmts *stmtCache
+	pg    *pgConnector // nil on SQLite
 }
 
-// Open connects to the database named by rawURL: a postgres:// or
-// postgresql:// URL selects PostgreSQL; anything else is a SQLite file path
-// or file: URL. It pings the database before returning.
+// laxPool is the lax pool and whether the server refused its sessions
+// (see CheckLax). A refused pool stays open, unused, until Close: a view
+// taken from Lax a moment before may still be using it.
+type laxPool struct {
+	pool
+	refused atomic.Bool
+}
+
+// Open is New followed by a Ping of at most 5 s: for the CLI, which has
+// nothing to do without the database.
 func Open(ctx context.Context, rawURL string) (*DB, error) {
+	db, err := New(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := db.Ping(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s: %w", db.display, err)
+	}
+	return db, nil
+}
+
+// New checks rawURL and builds the connection pools without connecting, so
+// that a server can start (and answer what it can without the database)
+// before the database is reachable; connections are opened on first use
+// and again after any failure, so nothing needs rebuilding once the
+// database appears. A postgres:// or postgresql:// URL selects PostgreSQL;
+// a file path, or a file: or sqlite: URL, selects SQLite; any other
+// scheme:// is refused (a typo such as postgress:// would otherwise name a
+// SQLite file). An empty rawURL is DefaultURL.
+func New(rawURL string) (*DB, error) {
 	if rawURL == "" {
 		rawURL = DefaultURL
 	}
@@ -72,46 +107,62 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	driver := "postgres"
-	if engine == SQLite {
-		driver = "sqlite"
-	}
-	x, err := sqlx.Open(driver, dsn)
+	main, err := openPool(engine, dsn, prepare)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", display, err)
+		return nil, fmt.Errorf("database URL %s: %w", display, err)
 	}
-	if engine == SQLite {
-		// One writer at a time is SQLite's nature; immediate transactions
-		// plus a busy timeout make writers queue instead of failing. A small
-		// pool still lets readers run beside a writer under WAL.
-		x.SetMaxOpenConns(4)
-	} else {
-		sizePostgresPool(x)
-	}
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := x.PingContext(pctx); err != nil {
-		x.Close()
-		return nil, fmt.Errorf("connect to %s: %w", display, err)
-	}
-	db := &DB{x: x, engine: engine, Now: time.Now, display: display}
-	if prepare {
-		db.stmts = newStmtCache(x)
-	}
+	db := &DB{x: main.x, engine: engine, Now: time.Now, display: display, stmts: main.stmts, pg: main.pg}
 	if engine == Postgres {
-		// The lax pool connects lazily, on its first use.
-		lx, err := sqlx.Open(driver, laxDSN(dsn))
+		lax, err := openPool(engine, laxDSN(dsn), prepare)
 		if err != nil {
-			x.Close()
-			return nil, fmt.Errorf("open %s: %w", display, err)
+			main.close()
+			return nil, fmt.Errorf("database URL %s: %w", display, err)
 		}
-		sizePostgresPool(lx)
-		db.lax = &pool{x: lx}
-		if prepare {
-			db.lax.stmts = newStmtCache(lx)
-		}
+		db.lax = &laxPool{pool: *lax}
 	}
 	return db, nil
+}
+
+// openPool builds a pool for dsn; it connects on first use. PostgreSQL
+// connections go through pgConnector, which bounds every call by its
+// context (see pgdial.go).
+func openPool(engine Engine, dsn string, prepare bool) (*pool, error) {
+	p := &pool{}
+	if engine == SQLite {
+		x, err := sqlx.Open("sqlite", dsn)
+		if err != nil {
+			return nil, err
+		}
+		// One writer at a time is SQLite's nature; immediate transactions
+		// plus a busy timeout make writers queue instead of failing. A small
+		// pool still lets readers run beside a writer under WAL. A wait for
+		// the write lock ends with its context: modernc.org/sqlite's busy
+		// handler watches it (TestSQLiteBusy).
+		x.SetMaxOpenConns(4)
+		p.x = x
+	} else {
+		c, err := newPGConnector(dsn)
+		if err != nil {
+			return nil, err
+		}
+		p.x = sqlx.NewDb(sql.OpenDB(c), "postgres")
+		p.pg = c
+		sizePostgresPool(p.x)
+	}
+	if prepare {
+		p.stmts = newStmtCache(p.x)
+	}
+	return p, nil
+}
+
+func (p *pool) close() error {
+	if p.stmts != nil {
+		p.stmts.close()
+	}
+	if p.pg != nil {
+		p.pg.closing.Store(true)
+	}
+	return p.x.Close()
 }
 
 func sizePostgresPool(x *sqlx.DB) {
@@ -136,20 +187,23 @@ func laxDSN(dsn string) string {
 	return u.String()
 }
 
-// CheckLax connects the lax pool (see Lax) once, before db is shared. If
-// the server refuses its session option (a pooler that rejects the options
-// startup parameter, such as PgBouncer unless `options` is in its
-// ignore_startup_parameters), the pool is closed and Lax uses the
-// database's own connections from then on: slower commits, nothing lost.
-// The error says why; it is nil when the lax pool works or there is none.
+// CheckLax connects the lax pool (see Lax) once. If the server refuses its
+// session option (a pooler that rejects the options startup parameter,
+// such as PgBouncer unless `options` is in its ignore_startup_parameters),
+// Lax uses the database's own connections from then on: slower commits,
+// nothing lost. The error says why; it is nil when the lax pool works or
+// there is none. A database that cannot be reached says nothing about the
+// option: the pool is kept and the error says to check again later. Safe
+// to call while db is in use.
 func (db *DB) CheckLax(ctx context.Context) error {
-	if db.lax == nil {
+	lax := db.lax
+	if lax == nil || lax.refused.Load() {
 		return nil
 	}
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	var setting string
-	err := db.lax.x.GetContext(pctx, &setting, `SHOW synchronous_commit`)
+	err := lax.x.GetContext(pctx, &setting, `SHOW synchronous_commit`)
 	if err == nil && setting == "off" {
 		return nil
 	}
@@ -158,12 +212,32 @@ func (db *DB) CheckLax(ctx context.Context) error {
 		// durably; keep it, it costs nothing.
 		return fmt.Errorf("the lax connections have synchronous_commit %s (a pooler ignores the options startup parameter); menu moves commit durably", setting)
 	}
-	if db.lax.stmts != nil {
-		db.lax.stmts.close()
+	if !db.laxRefused(pctx, err) {
+		return fmt.Errorf("lax connections not checked, the database did not let them in (%w); check again later", err)
 	}
-	_ = db.lax.x.Close()
-	db.lax = nil
+	lax.refused.Store(true)
 	return fmt.Errorf("lax connections refused (%w); menu moves use the durable connections", err)
+}
+
+// laxRefused reports whether err, from the lax pool, is the server refusing
+// its sessions rather than the database being away: the server answered
+// with an error that is not about its own state (too many connections,
+// starting up, shutting down), and an ordinary connection opens now.
+func (db *DB) laxRefused(ctx context.Context, err error) bool {
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) || db.pg == nil {
+		return false
+	}
+	switch class := string(pqErr.Code)[:min(2, len(pqErr.Code))]; class {
+	case "53", "57": // insufficient resources; operator intervention
+		return false
+	}
+	c, err := db.pg.Connect(ctx)
+	if err != nil {
+		return false
+	}
+	_ = c.Close()
+	return true
 }
 
 // Lax returns a view of db for work whose loss in a database crash is
@@ -177,29 +251,27 @@ func (db *DB) CheckLax(ctx context.Context) error {
 // view does nothing; close the database.
 func (db *DB) Lax() *DB {
 	v := *db
-	if db.lax != nil {
-		v.x, v.stmts = db.lax.x, db.lax.stmts
+	if db.lax != nil && !db.lax.refused.Load() {
+		v.x, v.stmts, v.pg = db.lax.x, db.lax.stmts, db.lax.pg
 	}
 	v.lax, v.view = nil, true
 	return &v
 }
 
+// urlScheme matches the start of a URL with an authority, "scheme://".
+var urlScheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
+
 func parseURL(raw string) (engine Engine, dsn, display string, err error) {
-	if strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://") {
-		u, err := url.Parse(raw)
-		if err != nil {
-			return "", "", "", fmt.Errorf("database URL is not a valid URL: %w", err)
-		}
-		display = u.Redacted()
-		// One round trip per parameterised statement instead of two
-		// (prepare, then execute): lib/pq sends Parse, Bind and Execute
-		// together when parameters go in binary mode.
-		q := u.Query()
-		if q.Get("binary_parameters") == "" {
-			q.Set("binary_parameters", "yes")
-			u.RawQuery = q.Encode()
-		}
-		return Postgres, u.String(), display, nil
+	scheme := ""
+	if m := urlScheme.FindStringSubmatch(raw); m != nil {
+		scheme = strings.ToLower(m[1])
+	}
+	switch scheme {
+	case "postgres", "postgresql":
+		return parsePostgresURL(raw)
+	case "", "sqlite", "file":
+	default:
+		return "", "", "", fmt.Errorf("database URL: unknown scheme %q: use postgres:// (or postgresql://) for PostgreSQL, or a file path (or a file: or sqlite: URL) for SQLite", scheme+"://")
 	}
 	path := strings.TrimPrefix(raw, "sqlite://")
 	path = strings.TrimPrefix(path, "sqlite:")
@@ -229,6 +301,34 @@ func parseURL(raw string) (engine Engine, dsn, display string, err error) {
 	return SQLite, "file:" + path + "?" + query.Encode(), "sqlite:" + path, nil
 }
 
+func parsePostgresURL(raw string) (engine Engine, dsn, display string, err error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		// url.Error repeats the URL, password included: keep only why.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return "", "", "", fmt.Errorf("database URL is not a valid URL: %w", err)
+	}
+	display = u.Redacted()
+	q := u.Query()
+	// One round trip per parameterised statement instead of two
+	// (prepare, then execute): lib/pq sends Parse, Bind and Execute
+	// together when parameters go in binary mode.
+	if q.Get("binary_parameters") == "" {
+		q.Set("binary_parameters", "yes")
+	}
+	// lib/pq waits for ever for a connection by default; a connection
+	// attempt in the background (database/sql opens some) would then wait
+	// as long as a hung server.
+	if !q.Has("connect_timeout") && os.Getenv("PGCONNECT_TIMEOUT") == "" {
+		q.Set("connect_timeout", defaultConnectTimeout)
+	}
+	u.RawQuery = q.Encode()
+	return Postgres, u.String(), display, nil
+}
+
 // Engine reports the database engine.
 func (db *DB) Engine() Engine { return db.engine }
 
@@ -243,19 +343,14 @@ func (db *DB) Close() error {
 	if db.view {
 		return nil
 	}
-	if db.stmts != nil {
-		db.stmts.close()
-	}
 	if db.lax != nil {
-		if db.lax.stmts != nil {
-			db.lax.stmts.close()
-		}
-		_ = db.lax.x.Close()
+		_ = db.lax.close()
 	}
-	return db.x.Close()
+	return (&pool{x: db.x, stmts: db.stmts, pg: db.pg}).close()
 }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers, opening a connection if none is
+// open; it returns when ctx ends at the latest.
 func (db *DB) Ping(ctx context.Context) error { return db.x.PingContext(ctx) }
 
 // Tx is a transaction with the instant it began. Its query methods take
@@ -383,6 +478,14 @@ func IsUniqueViolation(err error) bool {
 		return liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 	}
 	return false
+}
+
+// answered reports whether err is the database's own answer (a PostgreSQL
+// or SQLite error) rather than a failure to reach it or a call cut short.
+func answered(err error) bool {
+	var pqErr *pq.Error
+	var liteErr *sqlite.Error
+	return errors.As(err, &pqErr) || errors.As(err, &liteErr)
 }
 
 // ForUpdate is the row-locking clause for read-then-write work on one row

@@ -34,6 +34,10 @@ type Server struct {
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// after a stop signal.
 	ShutdownTimeout time.Duration
+	// Gate, when set, is asked first by /readyz: an error means the
+	// process has not finished reaching and migrating its database (the
+	// phone line's Gate says the same), so it is not ready.
+	Gate func() error
 }
 
 // New builds the server with its middleware and the /healthz, /readyz and
@@ -113,6 +117,11 @@ func (s *Server) observe(requests *prometheus.CounterVec, latency *prometheus.Hi
 }
 
 func (s *Server) ready(c echo.Context) error {
+	if s.Gate != nil {
+		if err := s.Gate(); err != nil {
+			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database not reached yet"})
+		}
+	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if err := s.DB.Ping(ctx); err != nil {

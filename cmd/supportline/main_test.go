@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +14,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"supportline/store/storetest"
+	"supportline/twiliosim"
 )
 
 // cli runs the command line in-process against a database in a temp dir.
@@ -208,4 +213,94 @@ func TestEvery(t *testing.T) {
 	if runs != after {
 		t.Fatalf("%d runs after stop returned", runs-after)
 	}
+}
+
+// serve starts without its database: /healthz answers, /readyz says why it
+// is not ready, the fallback URL dials the emergency numbers and the voice
+// URL says "one moment please"; when the database appears serve migrates
+// it and becomes ready without a restart. A malformed database URL is
+// still refused at once.
+func TestServeWaitsForItsDatabase(t *testing.T) {
+	const token = "waitingtoken0123456789abcdef0123"
+	t.Setenv("TWILIO_AUTH_TOKEN", token)
+	t.Setenv("SUPPORTLINE_PUBLIC_URL", "https://support.example.com")
+	t.Run("malformed URL", func(t *testing.T) {
+		c := newCLI(t)
+		code, _, errs := c.run("serve", "--db", "postgress://db.internal/supportline", "--addr", "127.0.0.1:0")
+		if code == 0 || !strings.Contains(errs, "postgress") || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+			t.Fatalf("serve with a malformed URL: exit %d, %q; want one line naming the scheme", code, errs)
+		}
+	})
+	t.Run("unreachable, then reachable", func(t *testing.T) {
+		raw, proxy := storetest.PostgresViaProxy(t)
+		proxy.Refuse()
+		ctx, stop := context.WithCancel(context.Background())
+		defer stop()
+		var out, errs syncBuffer
+		done := make(chan int, 1)
+		go func() { done <- run(ctx, []string{"serve", "--db", raw, "--addr", "127.0.0.1:0"}, &out, &errs) }()
+		addrRE := regexp.MustCompile(`listening on (\S+) \(store: postgres`)
+		var base string
+		if !eventually(func() bool {
+			if m := addrRE.FindStringSubmatch(out.String()); m != nil {
+				base = "http://" + m[1]
+			}
+			return base != ""
+		}) {
+			t.Fatalf("serve did not start without its database: %s %s", out.String(), errs.String())
+		}
+		get := func(path string) (int, string) {
+			resp, err := http.Get(base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b)
+		}
+		post := func(path string, form url.Values) string {
+			req, err := twiliosim.NewRequest(ctx, base+path, "https://support.example.com"+path, form, token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != 200 {
+				t.Errorf("%s answered %d: %s", path, resp.StatusCode, b)
+			}
+			return string(b)
+		}
+		form := url.Values{"CallSid": {twiliosim.NewCallSid()}, "From": {"+15555550999"}, "To": {"+17205550100"},
+			"AccountSid": {"AC0123456789abcdef0123456789abcdef"}, "CallStatus": {"ringing"}}
+		if code, _ := get("/healthz"); code != 200 {
+			t.Errorf("/healthz = %d without the database", code)
+		}
+		if code, body := get("/readyz"); code != 503 || !strings.Contains(body, "database") {
+			t.Errorf("/readyz = %d %s without the database, want 503 with the reason", code, body)
+		}
+		if body := post("/twilio/voice/fallback", form); !strings.Contains(body, "<Dial") {
+			t.Errorf("the fallback does not dial the emergency numbers: %s", body)
+		}
+		if body := post("/twilio/voice", form); !strings.Contains(body, "One moment please") {
+			t.Errorf("the voice URL does not say one moment please: %s", body)
+		}
+
+		proxy.Accept()
+		back := time.Now()
+		if !eventually(func() bool { code, _ := get("/readyz"); return code == 200 }) {
+			t.Fatalf("serve did not become ready after the database appeared: %s", errs.String())
+		}
+		t.Logf("ready %v after the database appeared", time.Since(back).Round(10*time.Millisecond))
+		if body := post("/twilio/voice", form); !strings.Contains(body, "support ID") {
+			t.Errorf("the voice URL does not ask for the support ID once ready: %s", body)
+		}
+		stop()
+		if code := <-done; code != 0 {
+			t.Fatalf("serve exited %d: %s", code, errs.String())
+		}
+	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -87,16 +86,11 @@ func short(s string, n int) string {
 	return s
 }
 
-// startOutbox starts the SMS outbox worker with the sender the environment
-// selects and prints where SMS go. The returned stop ends the worker and
-// waits for sends in flight to be recorded, so the database can close
+// startOutbox starts the SMS outbox worker with sender (notify.SenderFromEnv,
+// read before the database is opened). The returned stop ends the worker
+// and waits for sends in flight to be recorded, so the database can close
 // after it.
-func (a *app) startOutbox(ctx context.Context, db *store.DB, log *slog.Logger) (stop func(), err error) {
-	sender, where, err := notify.SenderFromEnv(os.Getenv, log.With("component", "sms"))
-	if err != nil {
-		return nil, err
-	}
-	fmt.Fprintln(a.stdout, where)
+func (a *app) startOutbox(ctx context.Context, db *store.DB, log *slog.Logger, sender notify.Sender) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	w := &notify.Worker{DB: db, Sender: sender, Log: log.With("component", "outbox"), Interval: outboxInterval}
@@ -108,5 +102,5 @@ func (a *app) startOutbox(ctx context.Context, db *store.DB, log *slog.Logger) (
 	return func() {
 		cancel()
 		<-done
-	}, nil
+	}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"os"
@@ -45,13 +47,36 @@ func (a *app) phoneLine(policy *config.Policy, log *slog.Logger, addr string, de
 	if !strings.HasPrefix(public, "http://") && !strings.HasPrefix(public, "https://") {
 		return nil, errcode.Errorf(errcode.Invalid, "SUPPORTLINE_PUBLIC_URL %q must start with https:// (or http:// for local tests)", public)
 	}
+	secret, err := entrySecret(os.Getenv("SUPPORTLINE_SECRET"), token)
+	if err != nil {
+		return nil, err
+	}
 	return &ivr.Server{
 		Policy:    policy,
-		Pins:      &pins.Service{Policy: policy.Pins, Log: log},
+		Pins:      &pins.Service{Policy: policy.Pins, Log: log, Secret: secret},
 		Log:       log,
 		PublicURL: strings.TrimRight(public, "/"),
 		Tokens:    []string{token, os.Getenv("TWILIO_AUTH_TOKEN_SECONDARY")},
 	}, nil
+}
+
+// entrySecret is the key of the keyed hashes under which support-ID entries
+// that match no contact are counted and locked (pins.Claim): a database
+// copied off the server then holds nothing that turns back into the
+// digits, which may have been a PIN. SUPPORTLINE_SECRET sets it; without
+// it, it is derived from the Twilio auth token, so that replicas agree and
+// restarts keep the locks (rotating the token then resets the locks of
+// unknown entries, not of contacts).
+func entrySecret(secret, token string) ([]byte, error) {
+	if secret != "" {
+		if len(secret) < 16 {
+			return nil, errcode.New(errcode.Invalid, "SUPPORTLINE_SECRET must be at least 16 characters (e.g. the output of: openssl rand -hex 32)")
+		}
+		return []byte(secret), nil
+	}
+	m := hmac.New(sha256.New, []byte(token))
+	m.Write([]byte("supportline: keyed hashes of unmatched support-ID entries"))
+	return m.Sum(nil), nil
 }
 
 func portOf(addr string) string {

@@ -2,16 +2,21 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"supportline/errcode"
 	"supportline/notify"
 	"supportline/pins"
+	"supportline/store"
 	"supportline/web"
 )
 
@@ -29,46 +34,82 @@ func (a *app) serveCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			// Settings first: a missing secret stops serve before it touches
-			// the database.
+			// Settings first: a missing secret or a malformed setting stops
+			// serve before it touches the database.
 			line, err := a.phoneLine(policy, log, addr, demoMode)
 			if err != nil {
 				return err
 			}
-			db, err := a.openDB(ctx)
+			interval, err := watchInterval()
 			if err != nil {
 				return err
 			}
-			if err := db.CheckLax(ctx); err != nil {
-				log.Warn("database: menu moves will wait for the disk", "err", err)
+			sender, where, err := notify.SenderFromEnv(os.Getenv, log.With("component", "sms"))
+			if err != nil {
+				return err
 			}
+			// A malformed database URL is refused now; a database that
+			// cannot be reached yet is waited for, while the line answers.
+			db, err := store.New(a.dbURL)
+			if err != nil {
+				return errcode.Errorf(errcode.Invalid, "cannot open the database: %v", err)
+			}
+			defer db.Close()
 			line.DB, line.Pins.DB = db, db
-			if demoMode {
-				d, err := a.seedDemo(ctx, db, policy, line)
-				if err != nil {
-					return err
+			var state dbState
+			line.Gate = state.err
+			state.set(errDBNotYet)
+
+			ctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			var (
+				mu       sync.Mutex
+				stops    []func() // background work, stopped in reverse order
+				setupErr error
+			)
+			setupDone := make(chan struct{})
+			go func() {
+				defer close(setupDone)
+				err := a.whenReachable(ctx, db, log, &state, func() error {
+					if demoMode {
+						d, err := a.seedDemo(ctx, db, policy, line)
+						if err != nil {
+							return err
+						}
+						a.printDemo(d, line)
+					}
+					fmt.Fprintln(a.stdout, where)
+					mu.Lock()
+					defer mu.Unlock()
+					stops = append(stops,
+						startWatcher(ctx, db, log, interval, notify.SLAAlerts(policy)),
+						a.startOutbox(ctx, db, log, sender), // after the watcher, which enqueues SMS
+						every(ctx, pinPruneInterval, func(ctx context.Context) { prunePins(ctx, line.Pins, log) }))
+					return nil
+				})
+				if err != nil && ctx.Err() == nil {
+					setupErr = err
+					cancel() // stops the server: serve exits with the error
 				}
-				a.printDemo(d, line)
-			}
-			stopWatcher, err := startWatcher(ctx, db, log, notify.SLAAlerts(policy))
-			if err != nil {
-				return err
-			}
-			stopOutbox, err := a.startOutbox(ctx, db, log)
-			if err != nil {
-				stopWatcher()
-				return err
-			}
-			stopPrune := every(ctx, pinPruneInterval, func(ctx context.Context) { prunePins(ctx, line.Pins, log) })
+			}()
+
 			srv := web.New(db, log)
+			srv.Gate = state.err
 			line.Mount(srv.Echo)
 			err = srv.Run(ctx, addr, func(bound net.Addr) {
 				fmt.Fprintf(a.stdout, "supportline listening on %s (store: %s, policy: %s)\n", bound, db, policy.Source)
 			})
-			line.Close()  // status callbacks still being tried; before the database closes
-			stopWatcher() // before the database closes
-			stopOutbox()  // after the watcher, which enqueues SMS; before the database closes
-			stopPrune()
+			cancel()
+			<-setupDone
+			line.Close() // status callbacks still being tried; before the database closes
+			mu.Lock()
+			for i := len(stops) - 1; i >= 0; i-- {
+				stops[i]() // the outbox after the watcher; all before the database closes
+			}
+			mu.Unlock()
+			if setupErr != nil {
+				return setupErr
+			}
 			if err != nil {
 				return err
 			}
@@ -79,6 +120,80 @@ func (a *app) serveCommand() *cobra.Command {
 	cmd.Flags().StringVar(&addr, "addr", addr, "listen address (env SUPPORTLINE_ADDR)")
 	cmd.Flags().BoolVar(&demoMode, "demo", false, "seed a demo account, contact and engineers, accept the demo auth token, and print a ready-to-paste call command")
 	return cmd
+}
+
+// errDBNotYet is the phone line's answer before serve has reached and
+// migrated its database for the first time.
+var errDBNotYet = errors.New("the database has not been reached yet")
+
+// dbState is whether the database has been reached and migrated, for the
+// phone line's Gate.
+type dbState struct{ v atomic.Pointer[error] }
+
+func (s *dbState) set(err error) { s.v.Store(&err) }
+
+func (s *dbState) err() error {
+	if p := s.v.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Backoff between attempts to reach the database at start: doubling from
+// connectFirst, capped at connectCap so that a database that comes back is
+// in use within about that long.
+const (
+	connectFirst = 250 * time.Millisecond
+	connectCap   = 5 * time.Second
+)
+
+// whenReachable pings the database until it answers (backoff capped at
+// connectCap), migrates it, checks the lax connections, marks the line
+// ready and runs then. A failed migration is retried like a failed ping
+// (the database may have gone away again); only then's error, or ctx's
+// end, stops it.
+func (a *app) whenReachable(ctx context.Context, db *store.DB, log *slog.Logger, state *dbState, then func() error) error {
+	delay := connectFirst
+	for try := 1; ; try++ {
+		err := reach(ctx, db)
+		if err == nil {
+			break
+		}
+		state.set(err)
+		if try == 1 {
+			log.Warn("database not reachable yet; the phone line says \"one moment please\" and the fallback URL works meanwhile",
+				"store", db.String(), "err", err)
+		} else {
+			log.Debug("database still not reachable", "store", db.String(), "try", try, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, connectCap)
+	}
+	if err := db.CheckLax(ctx); err != nil {
+		log.Warn("database: the lax connections for menu moves", "err", err)
+	}
+	state.set(nil)
+	log.Info("database ready", "store", db.String())
+	return then()
+}
+
+// reach pings and migrates the database, each bounded.
+func reach(ctx context.Context, db *store.DB) error {
+	pctx, cancel := context.WithTimeout(ctx, connectCap)
+	defer cancel()
+	if err := db.Ping(pctx); err != nil {
+		return fmt.Errorf("connect to %s: %w", db, err)
+	}
+	mctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if _, err := db.Migrate(mctx); err != nil {
+		return err
+	}
+	return nil
 }
 
 // pinPruneInterval is how often serve clears PIN throttle rows older than

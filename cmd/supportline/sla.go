@@ -224,17 +224,24 @@ func duration(d time.Duration) string {
 	return s
 }
 
-// startWatcher runs the breach watcher in the background (every 15 s, or
-// SUPPORTLINE_WATCH_INTERVAL) until ctx ends or the returned stop is called;
-// stop waits for a pass in progress to end, so the database can close after.
-func startWatcher(ctx context.Context, db *store.DB, log *slog.Logger, onEvent func(context.Context, *store.Tx, tickets.Event, tickets.Ticket) error) (stop func(), err error) {
-	interval := tickets.DefaultWatchInterval
-	if v := os.Getenv("SUPPORTLINE_WATCH_INTERVAL"); v != "" {
-		interval, err = time.ParseDuration(v)
-		if err != nil || interval <= 0 {
-			return nil, usageError{fmt.Sprintf("SUPPORTLINE_WATCH_INTERVAL=%q is not a positive duration such as 15s", v)}
-		}
+// watchInterval is the breach watcher's interval: 15 s, or
+// SUPPORTLINE_WATCH_INTERVAL.
+func watchInterval() (time.Duration, error) {
+	v := os.Getenv("SUPPORTLINE_WATCH_INTERVAL")
+	if v == "" {
+		return tickets.DefaultWatchInterval, nil
 	}
+	interval, err := time.ParseDuration(v)
+	if err != nil || interval <= 0 {
+		return 0, usageError{fmt.Sprintf("SUPPORTLINE_WATCH_INTERVAL=%q is not a positive duration such as 15s", v)}
+	}
+	return interval, nil
+}
+
+// startWatcher runs the breach watcher in the background every interval
+// until ctx ends or the returned stop is called; stop waits for a pass in
+// progress to end, so the database can close after.
+func startWatcher(ctx context.Context, db *store.DB, log *slog.Logger, interval time.Duration, onEvent func(context.Context, *store.Tx, tickets.Event, tickets.Ticket) error) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	w := &tickets.Watcher{DB: db, Log: log.With("component", "sla-watcher"), Interval: interval, OnEvent: onEvent}
@@ -246,5 +253,5 @@ func startWatcher(ctx context.Context, db *store.DB, log *slog.Logger, onEvent f
 	return func() {
 		cancel()
 		<-done
-	}, nil
+	}
 }

@@ -44,6 +44,42 @@ func Open(tb testing.TB, e store.Engine) *store.DB {
 	return db
 }
 
+// OpenURL opens and migrates the database at rawURL (a fresh one, such as
+// PostgresViaProxy returns) with a frozen Clock, closed when the test ends.
+func OpenURL(tb testing.TB, rawURL string) *store.DB {
+	tb.Helper()
+	db, err := store.Open(context.Background(), rawURL)
+	if err != nil {
+		tb.Fatalf("open %s: %v", rawURL, err)
+	}
+	freeze(tb, db)
+	if _, err := db.Migrate(context.Background()); err != nil {
+		tb.Fatalf("migrate: %v", err)
+	}
+	return db
+}
+
+// SQLiteFile is the file of a SQLite database this package opened, for a
+// test that opens it a second time (another process holding its lock).
+func SQLiteFile(tb testing.TB, db *store.DB) string {
+	tb.Helper()
+	f, ok := files.Load(db)
+	if !ok {
+		tb.Fatal("not a SQLite database opened by storetest")
+	}
+	return f.(string)
+}
+
+var files sync.Map // *store.DB -> SQLite file path
+
+// freeze gives db a frozen clock and closes it when the test ends.
+func freeze(tb testing.TB, db *store.DB) {
+	clock := NewClock(time.Date(2026, 11, 18, 15, 0, 0, 0, time.UTC))
+	db.Now = clock.Now
+	clocks.Store(db, clock)
+	tb.Cleanup(func() { db.Close() })
+}
+
 // OpenUnmigrated is Open without applying migrations.
 func OpenUnmigrated(tb testing.TB, e store.Engine) *store.DB {
 	tb.Helper()
@@ -61,10 +97,10 @@ func OpenUnmigrated(tb testing.TB, e store.Engine) *store.DB {
 	if err != nil {
 		tb.Fatalf("open %s: %v", e, err)
 	}
-	clock := NewClock(time.Date(2026, 11, 18, 15, 0, 0, 0, time.UTC))
-	db.Now = clock.Now
-	clocks.Store(db, clock)
-	tb.Cleanup(func() { db.Close() })
+	freeze(tb, db)
+	if e == store.SQLite {
+		files.Store(db, raw)
+	}
 	return db
 }
 
