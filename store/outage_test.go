@@ -208,7 +208,13 @@ func TestFrozenPostgres(t *testing.T) {
 		run(5*time.Second, false)
 	}
 	for _, d := range []*store.DB{db, db.Lax()} {
-		if st := d.SQL().Stats(); st.InUse != 0 {
+		// The statement cache prepares in the background, on a connection
+		// of its own for a moment: wait for it.
+		st := d.SQL().Stats()
+		for deadline := time.Now().Add(5 * time.Second); st.InUse != 0 && time.Now().Before(deadline); st = d.SQL().Stats() {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if st.InUse != 0 {
 			t.Errorf("after the thaw, %d connections are still in use: %+v", st.InUse, st)
 		}
 	}
@@ -393,8 +399,14 @@ func TestRefusedPostgres(t *testing.T) {
 	p.Accept()
 	ctx := context.Background()
 	for _, d := range []*store.DB{db, db.Lax()} {
+		// Once in a while (1 run in 3 under -race, seen here) the first
+		// Ping after the restart still meets a connection the restart
+		// broke and answers driver.ErrBadConn; the next one must work.
 		if _, err := bounded(t, "Ping after Accept", 5*time.Second, d.Ping); err != nil {
-			t.Fatal(err)
+			t.Logf("first Ping after Accept: %v", err)
+			if _, err := bounded(t, "second Ping after Accept", 5*time.Second, d.Ping); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	p.DropAll()

@@ -152,13 +152,19 @@ func TestServeStartsReadyAndStops(t *testing.T) {
 		stop()
 		t.Fatalf("serve did not print its address: %q %q", out.String(), errs.String())
 	}
-	resp, err := http.Get("http://" + addr + "/readyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("/readyz = %d", resp.StatusCode)
+	// Ready once the database is migrated, in the background: at once on
+	// a local SQLite file.
+	status := 0
+	if !eventually(func() bool {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		status = resp.StatusCode
+		return status == 200
+	}) {
+		t.Fatalf("/readyz = %d", status)
 	}
 	stop()
 	if code := <-done; code != 0 {

@@ -48,6 +48,7 @@ func (a *app) serveCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			fmt.Fprintln(a.stdout, where)
 			// A malformed database URL is refused now; a database that
 			// cannot be reached yet is waited for, while the line answers.
 			db, err := store.New(a.dbURL)
@@ -78,7 +79,6 @@ func (a *app) serveCommand() *cobra.Command {
 						}
 						a.printDemo(d, line)
 					}
-					fmt.Fprintln(a.stdout, where)
 					mu.Lock()
 					defer mu.Unlock()
 					stops = append(stops,
