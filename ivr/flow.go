@@ -33,6 +33,7 @@ func (s *Server) incoming(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	var call Call
+	created := false
 	err = s.lax(ctx, "incoming", func(tx *store.Tx) error {
 		call = Call{CallSid: p.CallSid, From: p.From, To: p.To, Step: StepSupportID}
 		if !p.Caller.Withheld() { // a placeholder is no one's number
@@ -46,7 +47,8 @@ func (s *Server) incoming(c echo.Context) error {
 				call.ContactID, call.AccountID = &m.ID, &m.AccountID
 			}
 		}
-		created, err := insertCall(ctx, tx, call)
+		var err error
+		created, err = insertCall(ctx, tx, call)
 		if err != nil || created {
 			return err // a new call is at seq 0 of its first step
 		}
@@ -58,7 +60,10 @@ func (s *Server) incoming(c echo.Context) error {
 	}
 	s.Log.Info("call started", "call_sid", p.CallSid, "step", call.Step, "via_caller_id", call.ViaCallerID)
 	var sp speech
-	if call.Seq == 0 && c.QueryParam("r") == "" { // not again after "one moment please"
+	// Greeted once: by the request that created the call's row (also when
+	// that is a retry after "one moment please": the first try could not
+	// get that far), not by a copy of it.
+	if created {
 		sp.say(s.words("greeting", "line", s.Policy.Line.Name))
 	}
 	s.render(&sp, &call)

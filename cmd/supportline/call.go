@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,6 +25,7 @@ type callOptions struct {
 	engineerKeys          string
 	interactive           bool
 	maxRequests           int
+	pauses                bool
 }
 
 func (a *app) callCommand() *cobra.Command {
@@ -59,6 +61,7 @@ The auth token is the server's: TWILIO_AUTH_TOKEN or --token.`,
 	f.StringVar(&o.engineerKeys, "engineer-keys", "", `what each dialled engineer does, comma-separated NUMBER=KEYS or HANDLE=KEYS: keys at the whisper ("" = silence), hangup, no-answer, busy or failed; engineers not listed do not answer`)
 	f.BoolVar(&o.interactive, "interactive", false, "read the caller's keys from stdin even when it is not a terminal")
 	f.IntVar(&o.maxRequests, "max-requests", twiliosim.DefaultMaxRequests, "give up after this many webhook requests (a loop guard)")
+	f.BoolVar(&o.pauses, "real-pauses", false, `wait out each <Pause> in real time, as a phone does (always when interactive): a database outage is then ridden out as callers ride it out, "one moment please" a few seconds apart`)
 	return cmd
 }
 
@@ -115,9 +118,20 @@ func (a *app) placeCall(ctx context.Context, o callOptions, interactive bool, st
 		EngineerKeys: engineers,
 		MaxRequests:  o.maxRequests,
 	}
+	pause := func(e twiliosim.Entry) {
+		if e.Kind == twiliosim.KindPause && (o.pauses || interactive) {
+			if d, err := time.ParseDuration(e.Text); err == nil {
+				time.Sleep(d)
+			}
+		}
+	}
+	c.OnEntry = pause
 	if interactive {
 		in := bufio.NewReader(stdin)
-		c.OnEntry = func(e twiliosim.Entry) { fmt.Fprint(a.stdout, twiliosim.Transcript{e}.String()) }
+		c.OnEntry = func(e twiliosim.Entry) {
+			fmt.Fprint(a.stdout, twiliosim.Transcript{e}.String())
+			pause(e)
+		}
 		c.Keys = func(prompt []string) (string, bool) {
 			if len(prompt) > 0 && prompt[len(prompt)-1] == twiliosim.Beep {
 				fmt.Fprint(a.stdout, `message after the beep (Enter = silence, "hangup")> `)
