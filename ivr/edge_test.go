@@ -451,25 +451,11 @@ func (h *harness) diallingCall() Call {
 func (h *harness) assertNothingMalformedStored() {
 	h.t.Helper()
 	for _, table := range []string{"calls", "tickets", "ticket_events", "audit_events", "pin_failures", "outbox"} {
-		rows, err := h.db.SQL().QueryContext(context.Background(), "SELECT * FROM "+table)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				h.t.Fatal(err)
-			}
-			for i, v := range vals {
+		cols, rows := storetest.Rows(h.t, h.db, table)
+		for _, row := range rows {
+			for i, v := range row {
 				col := table + "." + cols[i]
 				switch v := v.(type) {
-				case []byte:
-					h.checkStoredText(col, string(v))
 				case string:
 					h.checkStoredText(col, v)
 				case int64:
@@ -479,10 +465,6 @@ func (h *harness) assertNothingMalformedStored() {
 				}
 			}
 		}
-		if err := rows.Err(); err != nil {
-			h.t.Fatal(err)
-		}
-		rows.Close()
 	}
 }
 

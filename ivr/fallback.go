@@ -6,8 +6,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/twilio/twilio-go/twiml"
-
-	"supportline/contactinfo"
 )
 
 // fallback is the Voice Fallback URL: Twilio requests it when our primary
@@ -56,30 +54,24 @@ func (s *Server) fallbackNext(c echo.Context) error {
 // when it is well-formed ("" otherwise) and logs one warning naming the
 // malformed fields, never their values (Digits may be a PIN).
 func (s *Server) fallbackCheck(c echo.Context, names ...string) string {
-	var bad []string
-	sid := c.FormValue("CallSid")
-	if !callSidRE.MatchString(sid) {
-		bad, sid = append(bad, "CallSid"), ""
-	}
-	if !validParty(c.FormValue("From")) {
-		bad = append(bad, "From")
-	}
-	if to, err := contactinfo.Caller(c.FormValue("To")); err != nil || to.Withheld() {
-		bad = append(bad, "To")
-	}
-	if !validDigits(c, c.FormValue("Digits")) {
-		bad = append(bad, "Digits")
-	}
-	for _, name := range append([]string{"AccountSid"}, names...) {
-		if _, err := param(c, name); err != nil {
-			bad = append(bad, name)
+	p, bad := readCall(c)
+	var malformedNames []string
+	for _, m := range bad {
+		malformedNames = append(malformedNames, m.name)
+		if m.name == "CallSid" {
+			p.CallSid = ""
 		}
 	}
-	if len(bad) > 0 {
-		s.Log.Warn("fallback request with malformed parameters; dialling the emergency numbers anyway",
-			"call_sid", sid, "path", c.Request().URL.Path, "malformed", bad)
+	for _, name := range names {
+		if _, err := param(c, name); err != nil {
+			malformedNames = append(malformedNames, name)
+		}
 	}
-	return sid
+	if len(malformedNames) > 0 {
+		s.Log.Warn("fallback request with malformed parameters; dialling the emergency numbers anyway",
+			"call_sid", p.CallSid, "path", c.Request().URL.Path, "malformed", malformedNames)
+	}
+	return p.CallSid
 }
 
 // emergency appends the dial of emergency number i, or, when there is none

@@ -10,7 +10,6 @@ import (
 	"github.com/twilio/twilio-go/twiml"
 
 	"supportline/accounts"
-	"supportline/pins"
 	"supportline/store"
 )
 
@@ -287,12 +286,10 @@ func (s *Server) supportID(c echo.Context, p params, call Call) error {
 	}
 	// The entry may be the caller's PIN keyed at the wrong prompt: it is
 	// kept only if it is a contact's support ID, else as its keyed hash.
-	ctx := c.Request().Context()
-	var claim pins.Claim
-	err := s.lax(ctx, "claim", func(*store.Tx) (err error) {
-		claim, err = s.Pins.Claim(ctx, p.Digits)
-		return err
-	})
+	if err := s.ready("claim"); err != nil {
+		return s.trouble(c, p, err)
+	}
+	claim, err := s.Pins.Claim(c.Request().Context(), p.Digits)
 	if err != nil {
 		return s.trouble(c, p, err)
 	}

@@ -415,34 +415,7 @@ func (h *harness) pinStatus(supportID string) pins.Status {
 // callsDump renders every column of every calls row as text.
 func (h *harness) callsDump() string {
 	h.t.Helper()
-	rows, err := h.db.SQL().QueryContext(context.Background(), `SELECT * FROM calls`)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var b strings.Builder
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			h.t.Fatal(err)
-		}
-		for i, v := range vals {
-			if bs, ok := v.([]byte); ok {
-				v = string(bs)
-			}
-			fmt.Fprintf(&b, "%s=%v ", cols[i], v)
-		}
-		b.WriteString("\n")
-	}
-	if err := rows.Err(); err != nil {
-		h.t.Fatal(err)
-	}
-	return b.String()
+	return storetest.DumpTable(h.t, h.db, "calls")
 }
 
 // assertNoSecretsInCalls checks the calls table for PIN digits.

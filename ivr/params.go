@@ -213,30 +213,48 @@ type params struct {
 // is someone probing. A withheld caller ID is not malformed: such a caller
 // is served like any unknown number.
 func readParams(c echo.Context) (params, error) {
+	p, bad := readCall(c)
+	if len(bad) > 0 {
+		return p, bad[0].err
+	}
+	return p, checkQuery(c)
+}
+
+// malformed is a call parameter that is not what Twilio sends.
+type malformed struct {
+	name string
+	err  error // its 400 (badParam)
+}
+
+// readCall reads the call parameters every webhook carries and lists, in
+// order, those that are malformed: readParams refuses the first, the
+// fallback (which refuses nothing) logs them all.
+func readCall(c echo.Context) (params, []malformed) {
 	p := params{
 		CallSid: c.FormValue("CallSid"),
 		From:    c.FormValue("From"),
 		To:      c.FormValue("To"),
 		Digits:  c.FormValue("Digits"),
 	}
+	var bad []malformed
 	if !callSidRE.MatchString(p.CallSid) {
-		return p, badParam("CallSid", "CA followed by 32 hex digits")
+		bad = append(bad, malformed{"CallSid", badParam("CallSid", twilioParams["CallSid"].must)})
 	}
 	caller, err := contactinfo.Caller(p.From)
 	if err != nil {
-		return p, badParam("From", "an E.164 number or a withheld-number placeholder such as anonymous")
+		bad = append(bad, malformed{"From", badParam("From", "an E.164 number or a withheld-number placeholder such as anonymous")})
 	}
 	p.Caller = caller
 	if to, err := contactinfo.Caller(p.To); err != nil || to.Withheld() {
-		return p, badParam("To", "an E.164 number")
+		bad = append(bad, malformed{"To", badParam("To", "an E.164 number")})
 	}
 	if !validDigits(c, p.Digits) {
-		return p, badParam("Digits", "keypad characters")
+		bad = append(bad, malformed{"Digits", badParam("Digits", "keypad characters")})
 	}
 	if _, err := param(c, "AccountSid"); err != nil {
-		return p, err
+		bad = append(bad, malformed{"AccountSid", err})
 	}
-	return p, checkQuery(c)
+	return p, bad
 }
 
 // validDigits accepts a Gather's keys. The Record action's Digits is the
@@ -246,13 +264,6 @@ func validDigits(c echo.Context, d string) bool {
 		return true
 	}
 	return len(d) <= maxDigits && strings.Trim(d, "0123456789*#") == ""
-}
-
-// validParty accepts what may stand in From: an E.164 number or a withheld
-// placeholder, as contactinfo.Caller decides (the one place that does).
-func validParty(s string) bool {
-	_, err := contactinfo.Caller(s)
-	return err == nil
 }
 
 // queryParams are the parameters our own URLs carry (signed by Twilio with

@@ -151,17 +151,24 @@ func (s *Server) lax(ctx context.Context, step string, fn func(tx *store.Tx) err
 
 func (s *Server) run(ctx context.Context, step string, fn func(tx *store.Tx) error,
 	how func(context.Context, func(*store.Tx) error) error) error {
+	if err := s.ready(step); err != nil {
+		return err
+	}
+	return how(ctx, fn)
+}
+
+// ready is asked before each piece of a webhook's database work (step names
+// it for the tests' fault hook): an error is answered as a database failure.
+func (s *Server) ready(step string) error {
 	if s.fault != nil {
 		if err := s.fault(step); err != nil {
 			return err
 		}
 	}
 	if s.Gate != nil {
-		if err := s.Gate(); err != nil {
-			return err
-		}
+		return s.Gate()
 	}
-	return how(ctx, fn)
+	return nil
 }
 
 // budget gives the whole webhook one deadline, Timeout from its arrival:
@@ -209,15 +216,18 @@ func (s *Server) trouble(c echo.Context, p params, err error) error {
 		since = time.Unix(t, 0)
 	}
 	waited := now.Sub(since)
-	if waited >= s.Policy.Line.Patience {
-		s.Log.Error("webhook backend failure; out of patience, dialling the emergency numbers", "call_sid", p.CallSid,
-			"path", c.Request().URL.Path, "try", tries+1, "waited", waited.Round(time.Second), "err", err)
+	spent := waited >= s.Policy.Line.Patience
+	msg := "webhook backend failure"
+	if spent {
+		msg += "; out of patience, dialling the emergency numbers"
+	}
+	s.Log.Error(msg, "call_sid", p.CallSid, "path", c.Request().URL.Path,
+		"try", tries+1, "waited", waited.Round(time.Second), "err", err)
+	if spent {
 		sp.say(s.words("apology"))
 		s.emergency(&sp, 0)
 		return send(c, sp)
 	}
-	s.Log.Error("webhook backend failure", "call_sid", p.CallSid, "path", c.Request().URL.Path,
-		"try", tries+1, "waited", waited.Round(time.Second), "err", err)
 	sp.say(s.words("one_moment"))
 	sp.pause(troublePause)
 	sp.redirect(s.retryURL(c, tries+1, since))
@@ -225,8 +235,9 @@ func (s *Server) trouble(c echo.Context, p params, err error) error {
 }
 
 // retryURL is where the redirect after a transient failure goes (r = tries
-// so far, t = when the first of them failed, in Unix seconds). A Gather's digits cannot travel in a URL (they may be a PIN), so
-// a menu step is re-prompted. The first webhook is requested again: its
+// so far, t = when the first of them failed, in Unix seconds). A Gather's
+// digits cannot travel in a URL (they may be a PIN), so a menu step is
+// re-prompted. The first webhook is requested again: its
 // call row may not exist yet, and inserting it is idempotent. The Record
 // action is requested again with the recording's details in the query (a
 // Redirect posts only the call parameters), so the message is not lost; so

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+
+	"supportline/contactinfo"
 )
 
 // Twilio's published example: token 12345 over this URL and form.
@@ -77,8 +79,8 @@ func TestSignatureMiddleware(t *testing.T) {
 func TestValidParty(t *testing.T) {
 	// An empty From is a withheld number (contactinfo.Caller), not a malformed one.
 	for s, want := range map[string]bool{"+17205550100": true, "anonymous": true, "Restricted": true, "+2562533": true, "17205550100": false, "+0123": false, "": true, "<script>": false} {
-		if got := validParty(s); got != want {
-			t.Errorf("validParty(%q) = %v, want %v", s, got, want)
+		if _, err := contactinfo.Caller(s); (err == nil) != want {
+			t.Errorf("contactinfo.Caller(%q) = %v, want valid %v", s, err, want)
 		}
 	}
 	if !callSidRE.MatchString("CA0123456789abcdef0123456789abcdef") || callSidRE.MatchString("CA123") {

@@ -225,7 +225,7 @@ func TestUnmatchedEntryLeavesNoDigits(t *testing.T) {
 			}
 			js, _ := json.Marshal(evs)
 			p := map[string]string{"log output": f.logs.String(), "audit events": string(js)}
-			for table, rows := range dumpTables(t, db) {
+			for table, rows := range storetest.Dump(t, db) {
 				p["table "+table] = rows
 			}
 			return p

@@ -3,9 +3,7 @@ package pins
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -180,72 +178,6 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-// dumpTables returns every column of every row of every table in the
-// test's database or schema, as text.
-func dumpTables(t testing.TB, db *store.DB) map[string]string {
-	t.Helper()
-	ctx := context.Background()
-	q := `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
-	if db.Engine() == store.SQLite {
-		q = `SELECT name FROM sqlite_master WHERE type = 'table'`
-	}
-	var tables []string
-	rows, err := db.SQL().QueryContext(ctx, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			t.Fatal(err)
-		}
-		tables = append(tables, name)
-	}
-	rows.Close()
-	if len(tables) < 5 {
-		t.Fatalf("found only tables %v", tables)
-	}
-	out := map[string]string{}
-	for _, table := range tables {
-		out[table] = dumpTable(t, db.SQL(), table)
-	}
-	return out
-}
-
-func dumpTable(t testing.TB, db *sql.DB, table string) string {
-	t.Helper()
-	rows, err := db.Query(`SELECT * FROM "` + table + `"`)
-	if err != nil {
-		t.Fatalf("dump %s: %v", table, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var b bytes.Buffer
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatalf("dump %s: %v", table, err)
-		}
-		for i, v := range vals {
-			if bs, ok := v.([]byte); ok {
-				v = string(bs)
-			}
-			b.WriteString(cols[i] + "=")
-			fmt.Fprint(&b, v)
-			b.WriteByte('\t')
-		}
-		b.WriteByte('\n')
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("dump %s: %v", table, err)
-	}
-	return b.String()
 }
 
 // accountsContact is another contact on the fixture's account.

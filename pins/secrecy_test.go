@@ -47,7 +47,7 @@ func TestPINNeverStoredOrLogged(t *testing.T) {
 		}
 		js, _ := json.Marshal(evs)
 		places := map[string]string{"log output": f.logs.String(), "audit events": string(js)}
-		for table, rows := range dumpTables(t, db) {
+		for table, rows := range storetest.Dump(t, db) {
 			places["table "+table] = rows
 		}
 		if !strings.Contains(places["table pin_credentials"], hash) {

@@ -38,39 +38,54 @@ func Dump(tb testing.TB, db *store.DB) map[string]string {
 	}
 	out := make(map[string]string, len(tables))
 	for _, table := range tables {
-		out[table] = dumpTable(tb, db, table)
+		out[table] = DumpTable(tb, db, table)
 	}
 	return out
 }
 
-func dumpTable(tb testing.TB, db *store.DB, table string) string {
+// DumpTable is one table of Dump: every column of every row as text, one
+// line per row.
+func DumpTable(tb testing.TB, db *store.DB, table string) string {
 	tb.Helper()
-	rows, err := db.SQL().QueryContext(context.Background(), `SELECT * FROM "`+table+`"`)
-	if err != nil {
-		tb.Fatalf("dump %s: %v", table, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
+	cols, rows := Rows(tb, db, table)
 	var b strings.Builder
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			tb.Fatalf("dump %s: %v", table, err)
-		}
-		for i, v := range vals {
-			if bs, ok := v.([]byte); ok {
-				v = string(bs)
-			}
+	for _, row := range rows {
+		for i, v := range row {
 			fmt.Fprintf(&b, "%s=%v\t", cols[i], v)
 		}
 		b.WriteByte('\n')
 	}
-	if err := rows.Err(); err != nil {
-		tb.Fatalf("dump %s: %v", table, err)
-	}
 	return b.String()
+}
+
+// Rows returns the column names of table and every row's values as the
+// driver gives them, but text as string (never []byte).
+func Rows(tb testing.TB, db *store.DB, table string) (cols []string, rows [][]any) {
+	tb.Helper()
+	r, err := db.SQL().QueryContext(context.Background(), `SELECT * FROM "`+table+`"`)
+	if err != nil {
+		tb.Fatalf("read %s: %v", table, err)
+	}
+	defer r.Close()
+	cols, _ = r.Columns()
+	for r.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := r.Scan(ptrs...); err != nil {
+			tb.Fatalf("read %s: %v", table, err)
+		}
+		for i, v := range vals {
+			if bs, ok := v.([]byte); ok {
+				vals[i] = string(bs)
+			}
+		}
+		rows = append(rows, vals)
+	}
+	if err := r.Err(); err != nil {
+		tb.Fatalf("read %s: %v", table, err)
+	}
+	return cols, rows
 }
