@@ -67,12 +67,19 @@ func (a *app) phoneLine(policy *config.Policy, log *slog.Logger, addr string, de
 // it, it is derived from the Twilio auth token, so that replicas agree and
 // restarts keep the locks (rotating the token then resets the locks of
 // unknown entries, not of contacts).
+//
+// serve and the CLI's pin commands (which clear such locks) must agree, so
+// both take it from here. Nil when neither is set (a CLI without the
+// server's environment).
 func entrySecret(secret, token string) ([]byte, error) {
 	if secret != "" {
 		if len(secret) < 16 {
 			return nil, errcode.New(errcode.Invalid, "SUPPORTLINE_SECRET must be at least 16 characters (e.g. the output of: openssl rand -hex 32)")
 		}
 		return []byte(secret), nil
+	}
+	if token == "" {
+		return nil, nil
 	}
 	m := hmac.New(sha256.New, []byte(token))
 	m.Write([]byte("supportline: keyed hashes of unmatched support-ID entries"))

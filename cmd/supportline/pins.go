@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"time"
 
@@ -11,14 +12,26 @@ import (
 	"supportline/pins"
 )
 
-func (a *app) pinsService(ctx context.Context) (*pins.Service, error) {
+// pinsService is the PIN service of the pin commands, with the key serve
+// uses for unmatched entries (entrySecret), so that rotate and unlock clear
+// the lockout a contact collected while it had no PIN. clears says whether
+// the command does; then a missing key is worth a warning.
+func (a *app) pinsService(ctx context.Context, clears bool) (*pins.Service, error) {
+	secret, err := entrySecret(os.Getenv("SUPPORTLINE_SECRET"), os.Getenv("TWILIO_AUTH_TOKEN"))
+	if err != nil {
+		return nil, err
+	}
+	if secret == nil && clears {
+		fmt.Fprintln(a.stderr, "warning: neither SUPPORTLINE_SECRET nor TWILIO_AUTH_TOKEN is set as serve has them; "+
+			"a lockout this contact collected while it had no PIN is not cleared")
+	}
 	p, db, err := a.policyAndDB(ctx)
 	if err != nil {
 		return nil, err
 	}
 	// No logger: admin actions are recorded in the audit log, and the CLI's
 	// output is for the admin.
-	return &pins.Service{DB: db, Policy: p.Pins}, nil
+	return &pins.Service{DB: db, Policy: p.Pins, Secret: secret}, nil
 }
 
 func (a *app) pinCommand() *cobra.Command {
@@ -35,7 +48,7 @@ func (a *app) pinCommand() *cobra.Command {
 				if contact == "" {
 					return usageError{fmt.Sprintf("%s needs --contact SUPPORT_ID (usage: %s)", cmd.CommandPath(), cmd.UseLine())}
 				}
-				svc, err := a.pinsService(cmd.Context())
+				svc, err := a.pinsService(cmd.Context(), name == "rotate" || name == "unlock")
 				if err != nil {
 					return err
 				}

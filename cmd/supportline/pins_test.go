@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
+
+	"supportline/config"
+	"supportline/pins"
+	"supportline/store"
 )
 
 func TestPinCommands(t *testing.T) {
@@ -119,4 +124,65 @@ func TestPinCommands(t *testing.T) {
 			}
 		}
 	})
+}
+
+// `pin unlock` clears the lockout a contact collected while it had no PIN
+// (counted under serve's key for the entry): the CLI derives that key as
+// serve does, from SUPPORTLINE_SECRET or else TWILIO_AUTH_TOKEN. Without
+// either it says it cannot.
+func TestPinUnlockClearsLockoutWithoutPIN(t *testing.T) {
+	const token = "unlocktoken0123456789abcdef01234"
+	t.Setenv("SUPPORTLINE_SECRET", "")
+	t.Setenv("TWILIO_AUTH_TOKEN", token)
+	c := newCLI(t)
+	c.mustRun("account", "add", "--name", "Acme Corp", "--plan", "premium", "--number", "100200")
+	out := c.mustRun("contact", "add", "--account", "100200", "--name", "Jane Doe", "--phone", "+17205550100", "--json")
+	var contact struct {
+		SupportID string `json:"support_id"`
+	}
+	if err := json.Unmarshal([]byte(out), &contact); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	secret, err := entrySecret("", token) // as serve has it
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := config.Default().Pins
+	policy.Argon2 = config.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
+	line := &pins.Service{DB: db, Policy: policy, Secret: secret}
+	verify := func() pins.Result {
+		t.Helper()
+		_, r, err := line.Verify(ctx, pins.KnownClaim(contact.SupportID), "00000000", "+14155550100")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for range policy.MaxFailures {
+		verify()
+	}
+	if r := verify(); r != pins.Locked {
+		t.Fatalf("after %d failures without a PIN: %s, want locked", policy.MaxFailures, r)
+	}
+
+	t.Setenv("TWILIO_AUTH_TOKEN", "")
+	if _, _, errs := c.run("pin", "unlock", "--contact", contact.SupportID); !strings.Contains(errs, "is not cleared") {
+		t.Errorf("unlock without the key does not warn: %q", errs)
+	}
+	if r := verify(); r != pins.Locked {
+		t.Fatalf("unlocked without the key: %s", r)
+	}
+	t.Setenv("TWILIO_AUTH_TOKEN", token)
+	if code, _, errs := c.run("pin", "unlock", "--contact", contact.SupportID); code != 0 || errs != "" {
+		t.Fatalf("pin unlock: %d %q", code, errs)
+	}
+	if r := verify(); r == pins.Locked {
+		t.Fatal("still locked after pin unlock")
+	}
 }
