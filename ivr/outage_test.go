@@ -2,7 +2,6 @@ package ivr
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
 	"strings"
@@ -87,24 +86,32 @@ func openOutage(t *testing.T, e store.Engine) *outage {
 	}
 	db := storetest.Open(t, store.SQLite)
 	o := &outage{db: db}
+	// A second handle on the same file, as another process would have:
+	// its transaction holds SQLite's only write lock until end.
+	other, err := store.Open(context.Background(), storetest.SQLiteFile(t, db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
 	var (
-		mu     sync.Mutex
-		holder *sql.Tx
+		mu      sync.Mutex
+		release chan struct{} // closed by end; nil while no lock is held
+		held    sync.WaitGroup
 	)
 	o.hang = func() {
 		mu.Lock()
 		defer mu.Unlock()
-		// A second database handle on the same file: its immediate
-		// transaction holds SQLite's only write lock until end.
-		other, err := sql.Open("sqlite", storetest.SQLiteFile(t, db)+"?_txlock=immediate")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { other.Close() })
-		if holder, err = other.BeginTx(context.Background(), nil); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := holder.Exec(`UPDATE roster_version SET version = version`); err != nil {
+		locked := make(chan error, 1)
+		release = make(chan struct{})
+		held.Go(func() {
+			_ = other.InTx(context.Background(), func(tx *store.Tx) error {
+				_, err := tx.Exec(context.Background(), `UPDATE roster_version SET version = version`)
+				locked <- err
+				<-release
+				return err
+			})
+		})
+		if err := <-locked; err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -112,10 +119,11 @@ func openOutage(t *testing.T, e store.Engine) *outage {
 	o.end = func() {
 		mu.Lock()
 		defer mu.Unlock()
-		if holder != nil {
-			_ = holder.Rollback()
-			holder = nil
+		if release != nil {
+			close(release)
+			release = nil
 		}
+		held.Wait()
 	}
 	return o
 }
