@@ -102,12 +102,13 @@ func openOutage(t *testing.T, e store.Engine) *outage {
 		mu.Lock()
 		defer mu.Unlock()
 		locked := make(chan error, 1)
-		release = make(chan struct{})
+		done := make(chan struct{})
+		release = done
 		held.Go(func() {
 			_ = other.InTx(context.Background(), func(tx *store.Tx) error {
 				_, err := tx.Exec(context.Background(), `UPDATE roster_version SET version = version`)
 				locked <- err
-				<-release
+				<-done
 				return err
 			})
 		})
