@@ -1,10 +1,15 @@
 # Build a static binary (pure-Go SQLite, no cgo) with time zone data embedded.
 FROM golang:1.26 AS build
+# The build context leaves out .git (.dockerignore), so Go cannot stamp the
+# revision itself; pass it: docker build --build-arg REVISION=$(git rev-parse HEAD) .
+ARG REVISION=""
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/supportline ./cmd/supportline \
+RUN CGO_ENABLED=0 go build -trimpath \
+      -ldflags "-s -w -X main.revision=${REVISION} -X main.buildTime=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+      -o /out/supportline ./cmd/supportline \
     && mkdir -p /out/data
 
 # Run as non-root on a minimal image. SQLite data lives in /data.
@@ -15,4 +20,11 @@ WORKDIR /data
 ENV SUPPORTLINE_ADDR=:8080 DATABASE_URL=/data/supportline.db
 USER nonroot:nonroot
 EXPOSE 8080
+# distroless has no shell and no curl: the binary probes itself, in exec
+# form (there is no shell to run a string). Without --url, `supportline
+# health` asks http://127.0.0.1<port of SUPPORTLINE_ADDR>/readyz, so the
+# check follows a changed -e SUPPORTLINE_ADDR; it exits 0 when ready, 1
+# otherwise, and gives up after --timeout, within Docker's own timeout.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
+    CMD ["/usr/local/bin/supportline", "health", "--timeout", "3s"]
 ENTRYPOINT ["supportline", "serve"]

@@ -48,10 +48,47 @@ type Contact struct {
 	RemovedAt     *time.Time `db:"removed_at" json:"removed_at,omitempty"`
 }
 
-// Service manages accounts and contacts against a policy.
+// Service manages accounts and contacts against a policy. Build it as a
+// literal with every field set; it is never changed afterwards.
 type Service struct {
-	DB     *store.DB
+	// DB holds accounts, contacts and the audit log.
+	DB *store.DB
+	// Policy names the plans and their named-contact limits.
 	Policy *config.Policy
+	// Credentials forgets a removed contact's PIN in the removal's own
+	// transaction. RemoveContact refuses to run without it, so that no face
+	// can remove a contact and leave a derivative of their secret behind;
+	// the other methods do not use it. In a program it is the pins.Service
+	// (which itself reads contacts through this Service: declare the
+	// accounts.Service variable first and point each at the other).
+	Credentials Credentials
+}
+
+// Credentials is what accounts needs of the package that keeps contacts'
+// secrets (pins, which imports accounts, so the dependency is declared
+// here): ForgetTx deletes every derivative of the contact's secret inside
+// tx, the removal's transaction, so that the removal and the cleanup commit
+// or fail together.
+type Credentials interface {
+	ForgetTx(ctx context.Context, tx *store.Tx, contactID int64) error
+}
+
+// Change is one field an edit changed, old and new value as stored; the
+// faces show it and the audit detail records it.
+type Change struct {
+	Field string `json:"field"`
+	Old   string `json:"old"`
+	New   string `json:"new"`
+}
+
+// changeDetail is the audit detail of an edit: each changed field with its
+// old and new value, and nothing about the fields left alone.
+func changeDetail(changes []Change) string {
+	parts := make([]string, len(changes))
+	for i, c := range changes {
+		parts[i] = fmt.Sprintf("%s %q -> %q", c.Field, c.Old, c.New)
+	}
+	return strings.Join(parts, "; ")
 }
 
 var (
@@ -200,6 +237,36 @@ func (s *Service) SetPlan(ctx context.Context, actor, number, plan string) (Acco
 	return a, err
 }
 
+// SetName renames the account with the given number. Renaming it to its
+// current name changes nothing and records nothing (no Change is
+// returned); otherwise the audit event records the old and the new name.
+func (s *Service) SetName(ctx context.Context, actor, number, name string) (Account, []Change, error) {
+	name, err := contactinfo.Name("account name", name)
+	if err != nil {
+		return Account{}, nil, err
+	}
+	var a Account
+	var changes []Change
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		a, err = accountByNumber(ctx, tx, number, true)
+		if err != nil || a.Name == name {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET name = ?, updated_at = ? WHERE id = ?`, name, tx.Now, a.ID); err != nil {
+			return fmt.Errorf("rename account: %w", err)
+		}
+		changes = []Change{{Field: "name", Old: a.Name, New: name}}
+		a.Name, a.UpdatedAt = name, tx.Now
+		return audit.Record(ctx, tx, audit.Event{Actor: actor, Action: "account.set_name", AccountID: &a.ID,
+			Detail: changeDetail(changes)})
+	})
+	if err != nil {
+		return Account{}, nil, err
+	}
+	return a, changes, nil
+}
+
 func (s *Service) checkPlan(plan string) error {
 	if plan == "" {
 		return errcode.Errorf(errcode.Invalid, "a plan is required (one of: %s)", strings.Join(s.Policy.PlanNames(), ", "))
@@ -220,12 +287,4 @@ func randomDigits(n int) string {
 		panic("crypto/rand failed: " + err.Error())
 	}
 	return v.Add(v, lo).String()
-}
-
-func normalizePhone(s string) (string, error) {
-	p, err := contactinfo.Phone(s)
-	if err != nil {
-		return "", errcode.New(errcode.Invalid, err.Error())
-	}
-	return p, nil
 }

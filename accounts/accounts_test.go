@@ -86,7 +86,7 @@ func TestAccounts(t *testing.T) {
 func TestNamedContactLimit(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		svc := &accounts.Service{DB: db, Policy: fourTier(t)}
+		svc := &accounts.Service{DB: db, Policy: fourTier(t), Credentials: &credentials{}}
 		a := mustAccount(t, svc, "Acme", "enterprise")
 		var ids []string
 		for i := 1; i <= 4; i++ {
@@ -138,7 +138,7 @@ func TestNamedContactLimit(t *testing.T) {
 			t.Fatalf("contacts = %d, %v; want 10", len(cs), err)
 		}
 		// Every change is audited with its actor.
-		evs, err := audit.List(ctx, db, audit.Filter{})
+		evs, err := (&audit.Service{DB: db}).List(ctx, audit.Filter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +155,7 @@ func TestNamedContactLimit(t *testing.T) {
 				t.Errorf("%s events = %d, want %d (all: %v)", k, count[k], v, count)
 			}
 		}
-		byContact, _ := audit.List(ctx, db, audit.Filter{SupportID: ids[0]})
+		byContact, _ := (&audit.Service{DB: db}).List(ctx, audit.Filter{SupportID: ids[0]})
 		if len(byContact) != 2 || byContact[0].Action != "contact.add" || byContact[1].Action != "contact.remove" {
 			t.Errorf("events for %s = %+v", ids[0], byContact)
 		}
@@ -225,7 +225,7 @@ func TestContactInputRejected(t *testing.T) {
 			t.Fatalf("formatted E.164: %+v %v", c, err)
 		}
 		err = db.InTx(ctx, func(tx *store.Tx) error {
-			cs, err := accounts.ContactsByPhone(ctx, tx, "+17205550100")
+			cs, err := svc.ContactsByPhoneTx(ctx, tx, "+17205550100")
 			if err != nil || len(cs) != 1 || cs[0].SupportID != c.SupportID {
 				t.Errorf("ContactsByPhone = %+v %v", cs, err)
 			}

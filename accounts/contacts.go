@@ -31,7 +31,7 @@ func (s *Service) AddContact(ctx context.Context, actor string, in NewContact) (
 	if err != nil {
 		return Contact{}, err
 	}
-	ph, err := normalizePhone(in.Phone)
+	ph, err := contactinfo.Phone(in.Phone)
 	if err != nil {
 		return Contact{}, err
 	}
@@ -96,19 +96,29 @@ func (s *Service) Contact(ctx context.Context, supportID string) (Contact, error
 	var c Contact
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		c, err = ContactBySupportID(ctx, tx, supportID)
+		c, err = s.ContactBySupportIDTx(ctx, tx, supportID)
 		return err
 	})
 	return c, err
 }
 
-// ContactBySupportID reads a current (not removed) contact inside tx.
-func ContactBySupportID(ctx context.Context, tx *store.Tx, supportID string) (Contact, error) {
+// ContactBySupportIDTx reads a current (not removed) contact inside q, the
+// caller's transaction (or its statements), for a domain (pins, the phone
+// line) that must see the contact it works against. A malformed support ID
+// is an errcode.Invalid error and one that names no current contact an
+// errcode.NotFound error; both quote the ID.
+func (s *Service) ContactBySupportIDTx(ctx context.Context, q store.Querier, supportID string) (Contact, error) {
+	return contactBySupportID(ctx, q, supportID, "")
+}
+
+// contactBySupportID reads a current contact; lock is appended to the
+// statement (a locking clause, or "").
+func contactBySupportID(ctx context.Context, q store.Querier, supportID, lock string) (Contact, error) {
 	var c Contact
 	if !supportIDRE.MatchString(supportID) {
 		return c, errcode.Errorf(errcode.Invalid, "support ID %q must be 8 digits", supportID)
 	}
-	err := tx.Get(ctx, &c, contactSelect+` WHERE c.support_id = ? AND c.removed_at IS NULL`, supportID)
+	err := q.Get(ctx, &c, contactSelect+` WHERE c.support_id = ? AND c.removed_at IS NULL`+lock, supportID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, errcode.Errorf(errcode.NotFound, "no contact with support ID %s", supportID)
 	}
@@ -118,24 +128,116 @@ func ContactBySupportID(ctx context.Context, tx *store.Tx, supportID string) (Co
 	return c, nil
 }
 
-// ContactsByPhone lists the current contacts whose phone is number (E.164).
-// The phone line uses it as a hint: exactly one match skips the support ID.
-func ContactsByPhone(ctx context.Context, tx *store.Tx, number string) ([]Contact, error) {
+// ContactsByPhoneTx lists, inside tx, the current contacts whose phone is
+// number (strict E.164, as contactinfo.Caller gives it). The phone line
+// uses it as a hint: exactly one match skips the support ID. It reads the
+// table on every call, so a phone changed by SetContact counts from the
+// next call on; nothing is cached.
+func (s *Service) ContactsByPhoneTx(ctx context.Context, q store.Querier, number string) ([]Contact, error) {
 	var out []Contact
-	err := tx.Select(ctx, &out, contactSelect+` WHERE c.phone = ? AND c.removed_at IS NULL ORDER BY c.id`, number)
+	err := q.Select(ctx, &out, contactSelect+` WHERE c.phone = ? AND c.removed_at IS NULL ORDER BY c.id`, number)
 	if err != nil {
 		return nil, fmt.Errorf("contacts by phone: %w", err)
 	}
 	return out, nil
 }
 
+// ContactChange is the input of SetContact: a nil field stays as it is.
+// Name and Phone are validated as AddContact validates them; an empty
+// Email removes the email address.
+type ContactChange struct {
+	Name  *string
+	Phone *string
+	Email *string
+}
+
+// SetContact changes the name, phone or email of the current contact with
+// the given support ID: only the fields given, at least one (else
+// errcode.Invalid). Fields given with their current value are not changes;
+// when nothing differs, nothing is written or audited and no Change is
+// returned. The audit event records each changed field, old and new.
+//
+// A new phone is what caller ID matches from the next call on
+// (ContactsByPhoneTx reads the table each time). A call in progress keeps
+// the contact it was matched to, and must still pass the PIN; a PIN issued
+// before the change is not re-checked against the new number.
+func (s *Service) SetContact(ctx context.Context, actor, supportID string, in ContactChange) (Contact, []Change, error) {
+	if in.Name == nil && in.Phone == nil && in.Email == nil {
+		return Contact{}, nil, errcode.New(errcode.Invalid, "nothing to change: give a new name, phone or email")
+	}
+	var name, phone, email string
+	var err error
+	if in.Name != nil {
+		if name, err = contactinfo.Name("contact name", *in.Name); err != nil {
+			return Contact{}, nil, err
+		}
+	}
+	if in.Phone != nil {
+		if phone, err = contactinfo.Phone(*in.Phone); err != nil {
+			return Contact{}, nil, err
+		}
+	}
+	if in.Email != nil {
+		if email, err = contactinfo.Email(*in.Email); err != nil {
+			return Contact{}, nil, err
+		}
+	}
+	var c Contact
+	var changes []Change
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		// Locked, so that the old values the audit records are the ones
+		// this change replaced.
+		lock := ""
+		if tx.ForUpdate() != "" {
+			// The contact's row only (PostgreSQL; SQLite's immediate
+			// transaction already holds the database): the account's row
+			// is AddContact's lock for the plan's limit, not changed here.
+			lock = " FOR UPDATE OF c"
+		}
+		if c, err = contactBySupportID(ctx, tx, supportID, lock); err != nil {
+			return err
+		}
+		if in.Name != nil && name != c.Name {
+			changes = append(changes, Change{Field: "name", Old: c.Name, New: name})
+			c.Name = name
+		}
+		if in.Phone != nil && phone != c.Phone {
+			changes = append(changes, Change{Field: "phone", Old: c.Phone, New: phone})
+			c.Phone = phone
+		}
+		if in.Email != nil && email != c.Email {
+			changes = append(changes, Change{Field: "email", Old: c.Email, New: email})
+			c.Email = email
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE contacts SET name = ?, phone = ?, email = ? WHERE id = ?`,
+			c.Name, c.Phone, c.Email, c.ID); err != nil {
+			return fmt.Errorf("update contact: %w", err)
+		}
+		return audit.Record(ctx, tx, audit.Event{Actor: actor, Action: "contact.set", AccountID: &c.AccountID, ContactID: &c.ID,
+			Detail: changeDetail(changes)})
+	})
+	if err != nil {
+		return Contact{}, nil, err
+	}
+	return c, changes, nil
+}
+
 // RemoveContact removes a contact: they can no longer call, and their
-// support ID is never given to anyone else. History stays.
+// support ID is never given to anyone else. History stays. Their PIN is
+// forgotten (Credentials.ForgetTx) in the same transaction; without
+// Credentials nothing is removed.
 func (s *Service) RemoveContact(ctx context.Context, actor, supportID string) (Contact, error) {
+	if s.Credentials == nil {
+		return Contact{}, errors.New("remove contact: accounts.Service has no Credentials to forget the contact's PIN with")
+	}
 	var c Contact
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		c, err = ContactBySupportID(ctx, tx, supportID)
+		c, err = s.ContactBySupportIDTx(ctx, tx, supportID)
 		if err != nil {
 			return err
 		}
@@ -147,7 +249,7 @@ func (s *Service) RemoveContact(ctx context.Context, actor, supportID string) (C
 			return errcode.Errorf(errcode.NotFound, "no contact with support ID %s", supportID)
 		}
 		// Their PIN hash is of no use any more; keep no derivative of a secret.
-		if _, err := tx.Exec(ctx, `DELETE FROM pin_credentials WHERE contact_id = ?`, c.ID); err != nil {
+		if err := s.Credentials.ForgetTx(ctx, tx, c.ID); err != nil {
 			return fmt.Errorf("remove contact's PIN: %w", err)
 		}
 		now := tx.Now

@@ -1,7 +1,8 @@
-// Package audit records who did what, and when, to accounts, contacts and
-// PINs, and every PIN verification. An event is written in the same
-// transaction as the change it describes, so the log and the data never
-// disagree. Events never hold a PIN or a hash.
+// Package audit records who did what, and when, to accounts, contacts,
+// PINs, engineers, schedules and tickets, and every PIN verification. An
+// event is written in the same transaction as the change it describes
+// ([Record], called by every domain), so the log and the data never
+// disagree; [Service] reads the log. Events never hold a PIN or a hash.
 package audit
 
 import (
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"supportline/errcode"
 	"supportline/store"
 )
 
@@ -49,15 +51,32 @@ func Record(ctx context.Context, tx *store.Tx, e Event) error {
 	return nil
 }
 
-// Filter narrows List.
+// Service reads the audit log. Writing is [Record], a function on the
+// caller's transaction, because every domain writes the log inside its own
+// transaction (docs/decisions.md, "one shape for domain services").
+type Service struct {
+	DB *store.DB
+}
+
+// DefaultListLimit is how many of the newest events [Service.List] returns
+// when Filter.Limit is 0.
+const DefaultListLimit = 1000
+
+// Filter narrows [Service.List].
 type Filter struct {
 	SupportID string    // only events about this contact
 	Since     time.Time // only events at or after this instant
-	Limit     int       // newest N; 0 means 1000
+	// Limit is how many of the newest events to return; 0 means
+	// DefaultListLimit, below 0 is errcode.Invalid.
+	Limit int
 }
 
-// List returns events matching f, oldest first.
-func List(ctx context.Context, db *store.DB, f Filter) ([]Event, error) {
+// List returns the newest events matching f, oldest first (a log reads
+// top to bottom).
+func (s *Service) List(ctx context.Context, f Filter) ([]Event, error) {
+	if f.Limit < 0 {
+		return nil, errcode.Errorf(errcode.Invalid, "limit must be at least 1, not %d", f.Limit)
+	}
 	q := `SELECT e.id, e.at, e.actor, e.action, e.account_id, e.contact_id, e.subject, e.caller, e.result, e.detail,
 			a.number AS account_number, c.support_id AS support_id
 		FROM audit_events e
@@ -74,12 +93,12 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Event, error) {
 		args = append(args, f.Since)
 	}
 	limit := f.Limit
-	if limit <= 0 {
-		limit = 1000
+	if limit == 0 {
+		limit = DefaultListLimit
 	}
 	q += fmt.Sprintf(` ORDER BY e.at DESC, e.id DESC LIMIT %d`, limit)
 	var out []Event
-	err := db.InTx(ctx, func(tx *store.Tx) error { return tx.Select(ctx, &out, q, args...) })
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error { return tx.Select(ctx, &out, q, args...) })
 	if err != nil {
 		return nil, fmt.Errorf("list audit events: %w", err)
 	}

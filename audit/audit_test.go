@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"supportline/audit"
+	"supportline/errcode"
 	"supportline/store"
 	"supportline/store/storetest"
 )
@@ -29,20 +30,23 @@ func TestRecordAndList(t *testing.T) {
 		if err == nil {
 			t.Fatal("an event without an actor was accepted")
 		}
-		all, err := audit.List(ctx, db, audit.Filter{})
+		all, err := (&audit.Service{DB: db}).List(ctx, audit.Filter{})
 		if err != nil || len(all) != 3 || all[0].Action != "a.one" || all[2].Action != "a.three" {
 			t.Fatalf("List = %+v, %v; want three events oldest first", all, err)
 		}
 		if !all[1].At.Equal(start.Add(time.Hour)) || all[1].At.Location() != time.UTC {
 			t.Fatalf("At = %v, want %v in UTC", all[1].At, start.Add(time.Hour))
 		}
-		since, _ := audit.List(ctx, db, audit.Filter{Since: start.Add(time.Hour)})
+		since, _ := (&audit.Service{DB: db}).List(ctx, audit.Filter{Since: start.Add(time.Hour)})
 		if len(since) != 2 || since[0].Action != "a.two" {
 			t.Fatalf("Since = %+v, want the last two", since)
 		}
-		newest, _ := audit.List(ctx, db, audit.Filter{Limit: 1})
+		newest, _ := (&audit.Service{DB: db}).List(ctx, audit.Filter{Limit: 1})
 		if len(newest) != 1 || newest[0].Action != "a.three" {
 			t.Fatalf("Limit 1 = %+v, want the newest", newest)
+		}
+		if _, err := (&audit.Service{DB: db}).List(ctx, audit.Filter{Limit: -1}); !errcode.Is(err, errcode.Invalid) {
+			t.Fatalf("Limit -1: %v, want invalid", err)
 		}
 	})
 }

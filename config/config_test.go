@@ -96,6 +96,8 @@ func TestBrokenFiles(t *testing.T) {
 			`line.number: "720-555-0100" is not an E.164 number: must start with + and the country code`, 3},
 		{"bad email", "support_email: support@example.com", "support_email: support-at-example",
 			`line.support_email: "support-at-example" is not an email address`, 4},
+		{"email with a name", "support_email: support@example.com", `support_email: "Support <support@example.com>"`,
+			`line.support_email: "Support <support@example.com>" is not an email address: must be the address alone, without a name or angle brackets`, 4},
 		{"priority not defined", "      2: {respond_within: next", "      3: {respond_within: next",
 			`plans.standard.priorities.3: priority 3 is not defined under priorities`, 28},
 		{"priority key not a number", "      2: {respond_within: next", "      two: {respond_within: next",

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"net/mail"
 	"regexp"
 	"strconv"
 	"strings"
@@ -43,8 +42,8 @@ func (p *Policy) validateLine(c *checker) {
 	}
 	if l.SupportEmail == "" {
 		c.add("line.support_email", "is required (callers are told to write to it when the line cannot help)")
-	} else if a, err := mail.ParseAddress(l.SupportEmail); err != nil || a.Address != l.SupportEmail {
-		c.add("line.support_email", "%q is not an email address", l.SupportEmail)
+	} else if err := contactinfo.ValidEmail(l.SupportEmail); err != nil {
+		c.add("line.support_email", "%q is not an email address: %v", l.SupportEmail, err)
 	}
 	l.Patience = DefaultOutagePatience
 	if l.OutagePatience != "" {

@@ -33,15 +33,43 @@ func Name(what, s string) (string, error) {
 
 // Email trims an optional email address and checks it is a bare address
 // ("jane@acme.example", not "Jane <jane@acme.example>"); empty is allowed.
+// The error (errcode.Invalid) quotes the address.
 func Email(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", nil
 	}
-	if a, err := mail.ParseAddress(s); err != nil || a.Address != s {
-		return "", errcode.Errorf(errcode.Invalid, "%q is not an email address", s)
+	if err := ValidEmail(s); err != nil {
+		return "", errcode.Errorf(errcode.Invalid, "%q is not an email address: %s", s, errcode.Message(err))
 	}
 	return s, nil
+}
+
+// maxEmail is the longest address that fits a mail path (RFC 5321: 256
+// octets with the angle brackets).
+const maxEmail = 254
+
+// ValidEmail reports whether s is exactly a bare email address, as a
+// policy file must hold it: no name, no angle brackets, no surrounding
+// space, at most 254 bytes. The error (errcode.Invalid) says what is wrong
+// without repeating s, so callers can name the field in their own words.
+func ValidEmail(s string) error {
+	switch {
+	case s == "":
+		return errcode.New(errcode.Invalid, "is empty")
+	case len(s) > maxEmail:
+		return errcode.Errorf(errcode.Invalid, "is longer than %d characters", maxEmail)
+	case strings.TrimSpace(s) != s:
+		return errcode.New(errcode.Invalid, "has spaces around it")
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil {
+		return errcode.New(errcode.Invalid, "must be a bare address such as jane@acme.example")
+	}
+	if a.Address != s {
+		return errcode.New(errcode.Invalid, "must be the address alone, without a name or angle brackets")
+	}
+	return nil
 }
 
 // Phone accepts an E.164 number written with the usual separators

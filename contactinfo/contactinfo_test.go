@@ -3,6 +3,8 @@ package contactinfo
 import (
 	"strings"
 	"testing"
+
+	"supportline/errcode"
 )
 
 func TestPhone(t *testing.T) {
@@ -55,5 +57,37 @@ func TestNameAndEmail(t *testing.T) {
 		if _, err := Email(in); err == nil || !strings.Contains(err.Error(), "not an email address") {
 			t.Errorf("Email(%q) error = %v", in, err)
 		}
+	}
+}
+
+func TestValidEmail(t *testing.T) {
+	for _, in := range []string{"jane@acme.example", "j.doe+support@mail.acme.example"} {
+		if err := ValidEmail(in); err != nil {
+			t.Errorf("ValidEmail(%q) = %v", in, err)
+		}
+	}
+	for _, tc := range []struct{ name, in, want string }{
+		{"empty", "", "is empty"},
+		{"no at", "support-at-example", "bare address"},
+		{"no domain", "a@", "bare address"},
+		{"with a name", "Support <support@acme.example>", "without a name"},
+		{"in brackets", "<support@acme.example>", "without a name"},
+		{"spaces around", " support@acme.example", "spaces around"},
+		{"too long", strings.Repeat("a", 250) + "@acme.example", "longer than 254"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := ValidEmail(tc.in)
+			if !errcode.Is(err, errcode.Invalid) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("ValidEmail(%q) = %v (%s), want invalid %q", tc.in, err, errcode.CodeOf(err), tc.want)
+			}
+			if tc.in != "" && strings.Contains(err.Error(), tc.in) {
+				t.Errorf("the error repeats the value: %q", err)
+			}
+		})
+	}
+	// Email quotes the (trimmed) address and says why.
+	if _, err := Email("Jane <jane@acme.example>"); !errcode.Is(err, errcode.Invalid) ||
+		err.Error() != `"Jane <jane@acme.example>" is not an email address: must be the address alone, without a name or angle brackets` {
+		t.Errorf("Email error = %v", err)
 	}
 }

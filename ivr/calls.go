@@ -87,6 +87,13 @@ type Call struct {
 	// RosterVersion is the on-call roster's version when the call was read
 	// (oncall.Rosters).
 	RosterVersion int64 `db:"roster_version"`
+
+	// steps is Route decoded, once, when the call is read (loadCall);
+	// routeErr says why it could not be (a row written by hand or by a
+	// bug): such a call has no engineer to ring and takes a message
+	// instead (Server.dialStep).
+	steps    []DialStep
+	routeErr error
 }
 
 // DialStep is one engineer to ring, frozen into the call when its ticket
@@ -100,17 +107,21 @@ type DialStep struct {
 	Schedule   string `json:"schedule"`
 }
 
-func (c *Call) dialSteps() []DialStep {
-	var steps []DialStep
-	if c.Route != "" {
-		_ = json.Unmarshal([]byte(c.Route), &steps)
+// decodeRoute fills steps from Route. An empty Route is no list (the call
+// has no ticket yet, or goes to voicemail).
+func (c *Call) decodeRoute() {
+	c.steps, c.routeErr = nil, nil
+	if c.Route == "" {
+		return
 	}
-	return steps
+	if err := json.Unmarshal([]byte(c.Route), &c.steps); err != nil {
+		c.steps, c.routeErr = nil, fmt.Errorf("decode the dial steps of call %s: %w", c.CallSid, err)
+	}
 }
 
 func (c *Call) setDialSteps(steps []DialStep) {
-	b, _ := json.Marshal(steps)
-	c.Route = string(b)
+	b, _ := json.Marshal(steps) // plain strings and ints: cannot fail
+	c.Route, c.steps, c.routeErr = string(b), steps, nil
 }
 
 var errNoCall = errors.New("no such call")
@@ -124,25 +135,28 @@ const callSelect = `SELECT c.call_sid, c.from_number, c.to_number, c.step, c.seq
 	FROM calls c LEFT JOIN accounts a ON a.id = c.account_id LEFT JOIN contacts ct ON ct.id = c.contact_id
 		LEFT JOIN tickets t ON t.id = c.ticket_id`
 
-func loadCall(ctx context.Context, tx *store.Tx, sid string) (Call, error) {
+// loadCall reads the call with its account's, contact's and ticket's
+// details; errNoCall when there is no such call.
+func loadCall(ctx context.Context, q store.Querier, sid string) (Call, error) {
 	var c Call
-	err := tx.Get(ctx, &c, callSelect+` WHERE c.call_sid = ?`, sid)
+	err := q.Get(ctx, &c, callSelect+` WHERE c.call_sid = ?`, sid)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, errNoCall
 	}
 	if err != nil {
 		return c, fmt.Errorf("load call %s: %w", sid, err)
 	}
+	c.decodeRoute()
 	return c, nil
 }
 
 // insertCall creates the call row unless it exists (a retried first webhook);
 // it reports whether it created it.
-func insertCall(ctx context.Context, tx *store.Tx, c Call) (bool, error) {
-	res, err := tx.Exec(ctx, `INSERT INTO calls (call_sid, from_number, to_number, step, seq, via_caller_id, support_id,
+func insertCall(ctx context.Context, q store.Querier, c Call) (bool, error) {
+	res, err := q.Exec(ctx, `INSERT INTO calls (call_sid, from_number, to_number, step, seq, via_caller_id, support_id,
 			contact_id, account_id, created_at, updated_at)
 		VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_sid) DO NOTHING`,
-		c.CallSid, c.From, c.To, c.Step, c.ViaCallerID, c.SupportID, c.ContactID, c.AccountID, tx.Now, tx.Now)
+		c.CallSid, c.From, c.To, c.Step, c.ViaCallerID, c.SupportID, c.ContactID, c.AccountID, q.At(), q.At())
 	if err != nil {
 		return false, fmt.Errorf("insert call %s: %w", c.CallSid, err)
 	}
@@ -153,29 +167,29 @@ func insertCall(ctx context.Context, tx *store.Tx, c Call) (bool, error) {
 // saveCall writes c's mutable state and advances seq, but only if the row is
 // still at seq `from`: of two copies of one webhook, exactly one moves the
 // call; the other learns it lost (false) and re-prompts.
-func saveCall(ctx context.Context, tx *store.Tx, c *Call, from int) (bool, error) {
-	res, err := tx.Exec(ctx, `UPDATE calls SET step = ?, seq = ?, support_id = ?, entry_key = ?, contact_id = ?, account_id = ?,
+func saveCall(ctx context.Context, q store.Querier, c *Call, from int) (bool, error) {
+	res, err := q.Exec(ctx, `UPDATE calls SET step = ?, seq = ?, support_id = ?, entry_key = ?, contact_id = ?, account_id = ?,
 			pin_attempts = ?, misses = ?, priority = ?, ticket_id = ?, route = ?, dial_step = ?, outcome = ?, updated_at = ?
 		WHERE call_sid = ? AND seq = ?`,
 		c.Step, from+1, c.SupportID, c.EntryKey, c.ContactID, c.AccountID, c.PINAttempts, c.Misses, c.Priority, c.TicketID,
-		c.Route, c.DialStep, c.Outcome, tx.Now, c.CallSid, from)
+		c.Route, c.DialStep, c.Outcome, q.At(), c.CallSid, from)
 	if err != nil {
 		return false, fmt.Errorf("save call %s: %w", c.CallSid, err)
 	}
 	n, _ := res.RowsAffected()
 	if n == 1 {
 		c.Seq = from + 1
-		c.UpdatedAt = tx.Now
+		c.UpdatedAt = q.At()
 	}
 	return n == 1, nil
 }
 
 // endCall records Twilio's final status; a call that never reached a ticket
 // and has no outcome is marked as the caller hanging up.
-func endCall(ctx context.Context, tx *store.Tx, sid, status string, duration *int) error {
-	_, err := tx.Exec(ctx, `UPDATE calls SET status = ?, duration = ?, ended_at = COALESCE(ended_at, ?),
+func endCall(ctx context.Context, q store.Querier, sid, status string, duration *int) error {
+	_, err := q.Exec(ctx, `UPDATE calls SET status = ?, duration = ?, ended_at = COALESCE(ended_at, ?),
 			outcome = CASE WHEN outcome = '' AND ticket_id IS NULL THEN ? ELSE outcome END, updated_at = ?
-		WHERE call_sid = ?`, status, duration, tx.Now, OutcomeHungUp, tx.Now, sid)
+		WHERE call_sid = ?`, status, duration, q.At(), OutcomeHungUp, q.At(), sid)
 	if err != nil {
 		return fmt.Errorf("end call %s: %w", sid, err)
 	}

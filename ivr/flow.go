@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/twilio/twilio-go/twiml"
 
-	"supportline/accounts"
 	"supportline/store"
 )
 
@@ -25,18 +24,14 @@ const maxPINAttempts = 3
 // nothing about the contact is said before the PIN); anyone else is asked
 // for their support ID. A retried first webhook finds the row and
 // re-prompts.
-func (s *Server) incoming(c echo.Context) error {
-	p, err := readParams(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) incoming(c echo.Context, p params) error {
 	ctx := c.Request().Context()
 	var call Call
 	created := false
-	err = s.lax(ctx, "incoming", func(tx *store.Tx) error {
+	err := s.lax(ctx, "incoming", func(q *store.Q) error {
 		call = Call{CallSid: p.CallSid, From: p.From, To: p.To, Step: StepSupportID}
 		if !p.Caller.Withheld() { // a placeholder is no one's number
-			matches, err := accounts.ContactsByPhone(ctx, tx, p.Caller.Number)
+			matches, err := s.Pins.Accounts.ContactsByPhoneTx(ctx, q, p.Caller.Number)
 			if err != nil {
 				return err
 			}
@@ -47,11 +42,11 @@ func (s *Server) incoming(c echo.Context) error {
 			}
 		}
 		var err error
-		created, err = insertCall(ctx, tx, call)
+		created, err = insertCall(ctx, q, call)
 		if err != nil || created {
 			return err // a new call is at seq 0 of its first step
 		}
-		call, err = loadCall(ctx, tx, p.CallSid) // a retried first webhook
+		call, err = loadCall(ctx, q, p.CallSid) // a retried first webhook
 		return err
 	})
 	if err != nil {
@@ -93,20 +88,7 @@ func carryPatience(c echo.Context, sp speech) {
 
 // step is the action of every menu Gather. A request for a step or
 // sequence the call is not at re-prompts the current step.
-func (s *Server) step(c echo.Context) error {
-	p, err := readParams(c)
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	var call Call
-	err = s.lax(ctx, "load", func(tx *store.Tx) (err error) {
-		call, err = loadCall(ctx, tx, p.CallSid)
-		return err
-	})
-	if err != nil {
-		return s.trouble(c, p, err)
-	}
+func (s *Server) step(c echo.Context, p params, call Call) error {
 	if !atStep(c, &call) {
 		var sp speech
 		s.render(&sp, &call)
@@ -138,20 +120,7 @@ func atStep(c echo.Context, call *Call) bool {
 // prompt re-prompts the current step: after a Gather heard nothing
 // (why=silence, counted: the third silence ends the call politely) or after
 // a transient failure (r = tries so far).
-func (s *Server) prompt(c echo.Context) error {
-	p, err := readParams(c)
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	var call Call
-	err = s.lax(ctx, "prompt", func(tx *store.Tx) error {
-		call, err = loadCall(ctx, tx, p.CallSid)
-		return err
-	})
-	if err != nil {
-		return s.trouble(c, p, err)
-	}
+func (s *Server) prompt(c echo.Context, p params, call Call) error {
 	if c.QueryParam("why") != "silence" || !atStep(c, &call) {
 		var sp speech
 		s.render(&sp, &call)
@@ -241,10 +210,10 @@ func deref[T any](p *T) T {
 func (s *Server) move(c echo.Context, p params, call Call, from int, texts ...string) error {
 	ctx := c.Request().Context()
 	ok := false
-	err := s.lax(ctx, "move", func(tx *store.Tx) (err error) {
-		ok, err = saveCall(ctx, tx, &call, from)
+	err := s.lax(ctx, "move", func(q *store.Q) (err error) {
+		ok, err = saveCall(ctx, q, &call, from)
 		if err == nil && !ok {
-			call, err = loadCall(ctx, tx, p.CallSid)
+			call, err = loadCall(ctx, q, p.CallSid)
 		}
 		return err
 	})

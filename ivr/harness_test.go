@@ -114,26 +114,27 @@ func newHarness(t testing.TB, db *store.DB, opts ...harnessOption) *harness {
 
 	pinPolicy := policy.Pins
 	pinPolicy.Argon2 = cheapArgon2
+	// The listener exists before the server is built, so the public URL
+	// the signature check needs is known from the start: the Server is a
+	// literal with every field set, as serve builds it.
+	h.ts = httptest.NewUnstartedServer(nil)
 	h.srv = &Server{
-		DB:     db,
-		Policy: policy,
-		Pins:   &pins.Service{DB: db, Policy: pinPolicy, Log: log},
-		Log:    log,
-		Tokens: []string{testToken, ""},
-		fault:  h.fault,
+		DB:        db,
+		Policy:    policy,
+		Pins:      &pins.Service{DB: db, Accounts: &accounts.Service{DB: db, Policy: policy}, Policy: pinPolicy, Log: log},
+		Log:       log,
+		PublicURL: "http://" + h.ts.Listener.Addr().String(),
+		Tokens:    []string{testToken, ""},
+		fault:     h.fault,
 		Clock: func() time.Time {
 			// Read once per "one moment please": each moves time on by
 			// the cycle's length.
 			h.wall.Advance(faultCycle)
 			return h.wall.Now()
 		},
+		retries: statusRetries{delays: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}},
 	}
-	h.srv.retries.delays = []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}
 	t.Cleanup(h.srv.Close) // before the database closes
-	// The listener exists before the server starts, so the public URL the
-	// signature check needs is known when the routes are mounted.
-	h.ts = httptest.NewUnstartedServer(nil)
-	h.srv.PublicURL = "http://" + h.ts.Listener.Addr().String()
 	e := web.New(db, log).Echo
 	h.srv.Mount(e)
 	mountFloor(e, h.srv)
@@ -152,7 +153,7 @@ func newHarness(t testing.TB, db *store.DB, opts ...harnessOption) *harness {
 	h.contact, h.pin = h.addContact(h.premium, "Pat Premium", premiumPhone)
 	h.stdContact, h.stdPIN = h.addContact(h.standard, "Sam Standard", standardPhone)
 
-	roster := &oncall.Store{DB: db}
+	roster := &oncall.Service{DB: db}
 	for _, e := range []oncall.NewEngineer{
 		{Handle: "alice", Name: "Alice Ng", Phone: alicePhone},
 		{Handle: "bob", Name: "Bob Okafor", Phone: bobPhone},
@@ -382,7 +383,7 @@ func (h *harness) ticketOf(sid string) tickets.Ticket {
 	if err != nil {
 		h.t.Fatalf("ticket of call %s: %v", sid, err)
 	}
-	t, err := tickets.Get(context.Background(), h.db, number)
+	t, err := h.srv.tickets().Get(context.Background(), number)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -392,7 +393,7 @@ func (h *harness) ticketOf(sid string) tickets.Ticket {
 // outbox lists every queued SMS, oldest first.
 func (h *harness) outbox() []notify.Delivery {
 	h.t.Helper()
-	ds, err := notify.List(context.Background(), h.db, notify.Filter{Limit: 1000})
+	ds, err := (&notify.Service{DB: h.db}).List(context.Background(), notify.Filter{Limit: 1000})
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -3,18 +3,15 @@ package ivr
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/twilio/twilio-go/twiml"
 
 	"supportline/errcode"
 	"supportline/notify"
-	"supportline/routing"
 	"supportline/store"
 	"supportline/tickets"
 )
@@ -22,25 +19,21 @@ import (
 // whisper is played to an engineer who answers, before the legs are
 // bridged: who is calling, what priority, which ticket; 1 accepts. Silence
 // or any other key hangs up that leg and the Dial action moves on.
-func (s *Server) whisper(c echo.Context) error {
-	if _, err := readParams(c); err != nil {
-		return err
-	}
+func (s *Server) whisper(c echo.Context, _ params) error {
 	parent := c.QueryParam("c")
 	n := c.QueryParam("n")
-	ctx := c.Request().Context()
-	var call Call
-	err := s.lax(ctx, "whisper", func(tx *store.Tx) (err error) {
-		if call, err = loadCall(ctx, tx, parent); err == nil && call.TicketID == nil {
-			err = errNoCall
-		}
-		return err
-	})
+	call, err := s.readCall(c.Request().Context(), "whisper", parent)
+	if err == nil && call.TicketID == nil {
+		err = errNoCall
+	}
 	var sp speech
-	if err != nil || call.Step != StepDialing || strconv.Itoa(call.DialStep) != n {
+	if _, ok := s.offered(&call, n); err == nil && !ok {
+		err = errNotOffered
+	}
+	if err != nil {
 		// Nothing to offer (an unknown call, or a leg that is no longer
 		// current): end this leg quietly rather than bridge a stranger.
-		if err != nil {
+		if !errors.Is(err, errNotOffered) {
 			s.Log.Warn("whisper without a call to offer", "call_sid", parent, "err", err)
 		}
 		sp.hangup()
@@ -67,36 +60,38 @@ func (s *Server) whisper(c echo.Context) error {
 	return send(c, sp)
 }
 
+// errNotOffered: the whisper's leg is not the call's current dial step
+// (a late or replayed request), or that step has no engineer.
+var errNotOffered = errors.New("the leg is not the call's current dial step")
+
+// offered returns the engineer of leg n (the query's n, 0-based) when that
+// leg is the call's current dial step and the call has its ticket: only
+// such a leg is offered the call.
+func (s *Server) offered(call *Call, n string) (DialStep, bool) {
+	if call.TicketID == nil || call.Step != StepDialing || strconv.Itoa(call.DialStep) != n {
+		return DialStep{}, false
+	}
+	return s.dialStep(call, call.DialStep)
+}
+
 // whisperAnswer records the engineer's answer. Pressing 1 is the first
 // response on the ticket (the SLA clock stops) and bridges the legs; Twilio
 // reports an answered leg as completed whatever the whisper did, so this is
 // the only place acceptance is known.
-func (s *Server) whisperAnswer(c echo.Context) error {
-	p, err := readParams(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) whisperAnswer(c echo.Context, p params) error {
 	parent := c.QueryParam("c")
 	n := c.QueryParam("n")
 	ctx := c.Request().Context()
-	var call Call
-	load := func(tx *store.Tx) (err error) {
-		call, err = loadCall(ctx, tx, parent)
-		return err
-	}
-	// Only the leg of the call's current step, with a ticket, is offered.
-	current := func() bool {
-		return call.Step == StepDialing && strconv.Itoa(call.DialStep) == n && call.TicketID != nil
-	}
-	err = s.lax(ctx, "accept", load)
+	call, err := s.readCall(ctx, "accept", parent)
+	step, current := s.offered(&call, n) // nothing is, when the read failed
 	switch {
-	case err != nil || !current() || call.Outcome == OutcomeConnected:
+	case err != nil || !current || call.Outcome == OutcomeConnected:
 		// Nothing to record; a repeat of the accepting request (one
 		// engineer per step) is answered the same way below, with no
 		// second effect, rather than hang up the engineer the caller is
 		// waiting for.
 	case p.Digits == "1":
-		handle := call.dialSteps()[call.DialStep].Handle
+		handle := step.Handle
 		err = s.tx(ctx, "accept", func(tx *store.Tx) error {
 			from := call.Seq
 			call.Outcome = OutcomeConnected
@@ -107,16 +102,18 @@ func (s *Server) whisperAnswer(c echo.Context) error {
 			if err != nil {
 				return err
 			}
-			return tickets.Accepted(ctx, tx, *call.TicketID, handle)
+			return s.tickets().AcceptedTx(ctx, tx, *call.TicketID, handle)
 		})
-		if err == errLost { // a copy of this request moved the call first
-			err = s.lax(ctx, "accept", load)
+		if errors.Is(err, errLost) { // a copy of this request moved the call first
+			call, err = s.readCall(ctx, "accept", parent)
+			_, current = s.offered(&call, n)
 		}
 	default:
 		// Once per engineer and step: a replayed answer adds nothing.
-		detail := declined(call.dialSteps()[call.DialStep].Handle, call.DialStep)
-		err = s.lax(ctx, "decline", func(tx *store.Tx) error {
-			return tickets.AddEventOnce(ctx, tx, *call.TicketID, tickets.EventWhisper, detail)
+		detail := declined(step.Handle, call.DialStep)
+		err = s.menuTx(ctx, "decline", func(tx *store.Tx) error {
+			_, err := s.tickets().AddEventOnceTx(ctx, tx, *call.TicketID, tickets.WhisperKey(call.DialStep), tickets.EventWhisper, detail)
+			return err
 		})
 	}
 	var sp speech
@@ -126,7 +123,7 @@ func (s *Server) whisperAnswer(c echo.Context) error {
 		sp.hangup()
 		return send(c, sp)
 	}
-	if !current() || call.Outcome != OutcomeConnected || p.Digits != "1" {
+	if !current || call.Outcome != OutcomeConnected || p.Digits != "1" {
 		sp.say(s.words("whisper_declined"))
 		sp.hangup()
 		return send(c, sp)
@@ -139,11 +136,7 @@ func (s *Server) whisperAnswer(c echo.Context) error {
 // recording is the Record action (and, with empty=1, where the call goes
 // when Twilio recorded nothing). A message is attached to the ticket and
 // the engineer on call for the ticket's route gets an SMS.
-func (s *Server) recording(c echo.Context) error {
-	p, err := readParams(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) recording(c echo.Context, p params) error {
 	ctx := c.Request().Context()
 	// The caller is on the line: a malformed detail is dropped (logged) and
 	// the message kept; an unknown duration is stored as 0.
@@ -152,47 +145,34 @@ func (s *Server) recording(c echo.Context) error {
 	dur, durKnown := s.seconds(c, "RecordingDuration")
 	empty := c.QueryParam("empty") == "1" || recURL == "" || (durKnown && dur <= 0)
 	var sp speech
-	err = s.tx(ctx, "recording", func(tx *store.Tx) error {
+	err := withCallTx(ctx, s.tx, "recording", p.CallSid, func(tx *store.Tx, call Call) error {
 		sp = nil
-		call, err := loadCall(ctx, tx, p.CallSid)
-		if err != nil {
-			return err
-		}
 		if call.TicketID == nil || (call.Step != StepVoicemail && call.Step != StepDone) {
 			s.render(&sp, &call)
 			return nil
 		}
-		due := spokenDue(call.TicketTarget, deref(call.TicketDue), s.Policy.Calendar(call.TicketClock))
-		ticketWords := spell(strconv.FormatInt(call.TicketNumber, 10))
-		if empty {
-			if call.Step == StepVoicemail {
-				from := call.Seq
-				call.Step, call.Outcome = StepDone, OutcomeNoMessage
-				if _, err := saveCall(ctx, tx, &call, from); err != nil {
+		outcome, words := OutcomeNoMessage, "no_message"
+		if !empty {
+			outcome, words = OutcomeVoicemail, "voicemail_thanks"
+			first, err := s.tickets().AttachRecordingTx(ctx, tx, *call.TicketID, recURL, recSid, dur)
+			if err != nil {
+				return err
+			}
+			if first {
+				if err := s.textVoicemail(ctx, tx, &call, recURL); err != nil {
 					return err
 				}
-			}
-			sp.say(s.words("no_message", "ticket", ticketWords, "due", due))
-			sp.hangup()
-			return nil
-		}
-		first, err := tickets.AttachRecording(ctx, tx, *call.TicketID, recURL, recSid, dur)
-		if err != nil {
-			return err
-		}
-		if first {
-			if err := s.textOnCall(ctx, tx, &call, recURL); err != nil {
-				return err
 			}
 		}
 		if call.Step == StepVoicemail {
 			from := call.Seq
-			call.Step, call.Outcome = StepDone, OutcomeVoicemail
+			call.Step, call.Outcome = StepDone, outcome
 			if _, err := saveCall(ctx, tx, &call, from); err != nil {
 				return err
 			}
 		}
-		sp.say(s.words("voicemail_thanks", "ticket", ticketWords, "due", due))
+		due := spokenDue(call.TicketTarget, deref(call.TicketDue), s.Policy.Calendar(call.TicketClock))
+		sp.say(s.words(words, "ticket", spell(strconv.FormatInt(call.TicketNumber, 10)), "due", due))
 		sp.hangup()
 		return nil
 	})
@@ -202,28 +182,27 @@ func (s *Server) recording(c echo.Context) error {
 	return send(c, sp)
 }
 
-// textOnCall queues the voicemail SMS to the engineer on call for the
-// ticket's route, in the transaction that attaches the recording.
-func (s *Server) textOnCall(ctx context.Context, tx *store.Tx, call *Call, recURL string) error {
+// textVoicemail queues the voicemail's SMS in the transaction that
+// attaches the recording.
+func (s *Server) textVoicemail(ctx context.Context, tx *store.Tx, call *Call, recURL string) error {
+	return s.text(ctx, tx, call, notify.TicketAlert{Kind: tickets.EventVoicemail, Number: call.TicketNumber,
+		Plan: call.Plan, Priority: deref(call.Priority), AccountName: call.AccountName, Contact: call.ContactName,
+		RecordingURL: recURL})
+}
+
+// text queues, in tx, the SMS about an event of the call's ticket: notify
+// decides who is texted, from who is on call now, and what it says.
+func (s *Server) text(ctx context.Context, tx *store.Tx, call *Call, alert notify.TicketAlert) error {
 	roster, err := s.roster(ctx, tx, call.RosterVersion, tx.Now)
 	if err != nil {
 		return err
 	}
-	priority := deref(call.Priority)
-	in := routing.NewInput(s.Policy, call.Plan, priority, tx.Now, roster)
-	body := fmt.Sprintf("Voicemail on ticket %d: %s %d, %s (%s). Listen: %s", call.TicketNumber,
-		s.Policy.PriorityWord(), priority, call.AccountName, call.ContactName, recURL)
-	to := routing.OnCallFor(in)
-	if len(to) == 0 {
-		s.Log.Warn("voicemail: nobody on call takes SMS; nobody was texted", "call_sid", call.CallSid, "ticket", call.TicketNumber)
+	n, err := notify.TextTicketTx(ctx, tx, s.Policy, roster, alert)
+	if err == nil && n == 0 {
+		s.Log.Warn("nobody on call takes SMS; nobody was texted", "call_sid", call.CallSid,
+			"ticket", alert.Number, "event", alert.Kind)
 	}
-	for _, st := range to {
-		if _, err := notify.Enqueue(ctx, tx, notify.Message{
-			EventKey: fmt.Sprintf("ticket:%d:voicemail", call.TicketNumber), To: st.Number, Body: body}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return err
 }
 
 // recordingStatus is Twilio's recording status callback: it brings the
@@ -255,16 +234,15 @@ func (s *Server) recordingStatus(c echo.Context) error {
 	if recURL == "" || (durKnown && dur <= 0) {
 		return send(c, nil)
 	}
-	err = s.tx(ctx, "recording-status", func(tx *store.Tx) error {
-		call, err := loadCall(ctx, tx, sid)
-		if err != nil || call.TicketID == nil {
-			return err
+	err = withCallTx(ctx, s.tx, "recording-status", sid, func(tx *store.Tx, call Call) error {
+		if call.TicketID == nil {
+			return nil
 		}
-		first, err := tickets.AttachRecording(ctx, tx, *call.TicketID, recURL, recSid, dur)
+		first, err := s.tickets().AttachRecordingTx(ctx, tx, *call.TicketID, recURL, recSid, dur)
 		if err != nil || !first {
 			return err
 		}
-		return s.textOnCall(ctx, tx, &call, recURL)
+		return s.textVoicemail(ctx, tx, &call, recURL)
 	})
 	if errors.Is(err, errNoCall) {
 		s.Log.Warn("recording status for a call the database does not know", "call_sid", sid)
@@ -279,11 +257,7 @@ func (s *Server) recordingStatus(c echo.Context) error {
 
 // status is the call status callback: the final status and duration. A
 // caller who hangs up before the ticket step leaves a call row and no ticket.
-func (s *Server) status(c echo.Context) error {
-	p, err := readParams(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) status(c echo.Context, p params) error {
 	st, err := param(c, "CallStatus")
 	if err != nil {
 		return err
@@ -299,7 +273,7 @@ func (s *Server) status(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	record := func(ctx context.Context) error {
-		return s.lax(ctx, "status", func(tx *store.Tx) error { return endCall(ctx, tx, p.CallSid, st, dur) })
+		return s.lax(ctx, "status", func(q *store.Q) error { return endCall(ctx, q, p.CallSid, st, dur) })
 	}
 	if err := record(ctx); err != nil {
 		// Twilio never sends a status callback twice, so it is tried again
@@ -331,7 +305,7 @@ func (s *Server) escalate(c echo.Context, p params, call Call) error {
 	var text string
 	found := true
 	err = s.tx(ctx, "escalate", func(tx *store.Tx) error {
-		t, err := tickets.ForAccount(ctx, tx, number, deref(call.AccountID))
+		t, err := s.tickets().ForAccountTx(ctx, tx, number, deref(call.AccountID))
 		if errcode.Is(err, errcode.NotFound) {
 			found = false
 			return nil
@@ -339,7 +313,7 @@ func (s *Server) escalate(c echo.Context, p params, call Call) error {
 		if err != nil {
 			return err
 		}
-		first, err := tickets.Escalate(ctx, tx, t.ID, "caller "+call.SupportID)
+		first, err := s.tickets().EscalateTx(ctx, tx, t.ID, "caller "+call.SupportID)
 		if err != nil {
 			return err
 		}
@@ -347,22 +321,10 @@ func (s *Server) escalate(c echo.Context, p params, call Call) error {
 		text = s.words("escalate_already", "ticket", words)
 		if first {
 			text = s.words("escalate_done", "ticket", words)
-			roster, err := s.roster(ctx, tx, call.RosterVersion, tx.Now)
-			if err != nil {
+			alert := notify.AlertOf(tickets.EventEscalated, t)
+			alert.AccountName, alert.Contact = call.AccountName, call.ContactName
+			if err := s.text(ctx, tx, &call, alert); err != nil {
 				return err
-			}
-			in := routing.NewInput(s.Policy, t.Plan, t.Priority, tx.Now, roster)
-			body := fmt.Sprintf("ESCALATED ticket %d by %s (%s), %s %d, opened %s.", t.Number, call.AccountName,
-				call.ContactName, s.Policy.PriorityWord(), t.Priority, t.OpenedAt.UTC().Format(time.RFC3339))
-			to := routing.EscalateTo(in)
-			if len(to) == 0 {
-				s.Log.Warn("escalation: nobody on call takes SMS; nobody was texted", "call_sid", call.CallSid, "ticket", t.Number)
-			}
-			for _, e := range to {
-				if _, err := notify.Enqueue(ctx, tx, notify.Message{
-					EventKey: fmt.Sprintf("ticket:%d:escalated", t.Number), To: e.Phone, Body: body}); err != nil {
-					return err
-				}
 			}
 		}
 		call.Step, call.Outcome = StepDone, OutcomeEscalated
@@ -372,7 +334,7 @@ func (s *Server) escalate(c echo.Context, p params, call Call) error {
 		}
 		return err
 	})
-	if err == errLost {
+	if errors.Is(err, errLost) {
 		return s.rerender(c, p)
 	}
 	if err != nil {

@@ -557,7 +557,7 @@ func TestNoPINAnywhere(t *testing.T) {
 		h.secret(bad)
 		res := h.run(h.call(strangerPhone, h.contact.SupportID+"#", bad+"#", h.contact.SupportID+"#", h.pin+"#", "2", "Call me#"))
 		h.ticketOf(res.CallSid)
-		events, err := audit.List(context.Background(), db, audit.Filter{})
+		events, err := (&audit.Service{DB: db}).List(context.Background(), audit.Filter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -581,8 +581,8 @@ func TestStatusCallbackRetried(t *testing.T) {
 	statusOf := func(t *testing.T, db *store.DB, sid string) string {
 		t.Helper()
 		var st string
-		err := db.NoTx(context.Background(), func(tx *store.Tx) error {
-			return tx.Get(context.Background(), &st, `SELECT status FROM calls WHERE call_sid = ?`, sid)
+		err := db.Statements(context.Background(), func(q *store.Q) error {
+			return q.Get(context.Background(), &st, `SELECT status FROM calls WHERE call_sid = ?`, sid)
 		})
 		if err != nil {
 			t.Fatal(err)

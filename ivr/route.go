@@ -2,6 +2,7 @@ package ivr
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -34,7 +35,7 @@ func (s *Server) openTicket(c echo.Context, p params, call Call) error {
 			return err
 		}
 		sid := call.CallSid
-		t, err = tickets.Open(ctx, tx, s.Policy, tickets.OpenInput{AccountID: deref(call.AccountID),
+		t, err = s.tickets().OpenTx(ctx, tx, tickets.OpenInput{AccountID: deref(call.AccountID),
 			ContactID: call.ContactID, Plan: call.Plan, Priority: deref(call.Priority), CallSid: &sid,
 			Then: []tickets.Note{{Kind: tickets.EventRouted, Detail: rt.Message}}})
 		if errcode.Is(err, errcode.Conflict) {
@@ -64,7 +65,7 @@ func (s *Server) openTicket(c echo.Context, p params, call Call) error {
 		}
 		return err
 	})
-	if err == errLost {
+	if errors.Is(err, errLost) {
 		return s.rerender(c, p)
 	}
 	if err != nil {
@@ -109,12 +110,11 @@ func (s *Server) Route(ctx context.Context, tx *store.Tx, version int64, plan st
 // dial appends the Dial of the call's current step: one Number whose url is
 // the whisper, ringing for the step's timeout, caller ID the support line.
 func (s *Server) dial(sp *speech, call *Call) {
-	steps := call.dialSteps()
-	if call.DialStep >= len(steps) {
+	st, ok := s.dialStep(call, call.DialStep)
+	if !ok {
 		s.record(sp, call, "voicemail_nobody")
 		return
 	}
-	st := steps[call.DialStep]
 	n := strconv.Itoa(call.DialStep)
 	sp.add(&twiml.VoiceDial{
 		Action:         s.url("/dial", url.Values{"q": {strconv.Itoa(call.Seq)}, "n": {n}}),
@@ -154,19 +154,11 @@ func (s *Server) liveHours(call *Call) string {
 
 // dialAction continues after a Dial: an accepted call has ended (hang up);
 // otherwise ring the next step, and after the last one, record a message.
-func (s *Server) dialAction(c echo.Context) error {
-	p, err := readParams(c)
-	if err != nil {
-		return err
-	}
+func (s *Server) dialAction(c echo.Context, p params) error {
 	ctx := c.Request().Context()
 	var sp speech
-	err = s.menuTx(ctx, "dial", func(tx *store.Tx) error {
+	err := withCallTx(ctx, s.menuTx, "dial", p.CallSid, func(tx *store.Tx, call Call) error {
 		sp = nil
-		call, err := loadCall(ctx, tx, p.CallSid)
-		if err != nil {
-			return err
-		}
 		q, _ := strconv.Atoi(c.QueryParam("q"))
 		n, _ := strconv.Atoi(c.QueryParam("n"))
 		if call.Outcome == OutcomeConnected {
@@ -181,9 +173,9 @@ func (s *Server) dialAction(c echo.Context) error {
 		// once (PostgreSQL), the second waits here and then finds the seq
 		// moved, so it adds no second event.
 		from := call.Seq
-		handle := call.dialSteps()[n].Handle
+		st, rung := s.dialStep(&call, n) // false: a broken list, nobody more to ring
 		call.DialStep++
-		if call.DialStep >= len(call.dialSteps()) {
+		if !rung || call.DialStep >= len(call.steps) {
 			call.Step = StepVoicemail
 		}
 		ok, err := saveCall(ctx, tx, &call, from)
@@ -193,18 +185,19 @@ func (s *Server) dialAction(c echo.Context) error {
 		if !ok {
 			return errLost
 		}
-		if call.TicketID != nil {
+		if call.TicketID != nil && rung {
 			// Said already, and better, when the engineer pressed a key
 			// to decline.
+			handle := st.Handle
 			detail := notAccepted(handle, n, s.optional(c, "DialCallStatus"))
-			if err := tickets.AddEventUnless(ctx, tx, *call.TicketID, tickets.EventWhisper, detail, declined(handle, n)); err != nil {
+			if _, err := s.tickets().AddEventOnceTx(ctx, tx, *call.TicketID, tickets.WhisperKey(n), tickets.EventWhisper, detail); err != nil {
 				return err
 			}
 		}
 		s.render(&sp, &call)
 		return nil
 	})
-	if err == errLost {
+	if errors.Is(err, errLost) {
 		return s.rerender(c, p)
 	}
 	if err != nil {

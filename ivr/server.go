@@ -52,22 +52,34 @@ type Server struct {
 // Mount registers the webhook routes under /twilio on e, behind the
 // signature check.
 func (s *Server) Mount(e *echo.Echo) {
-	if s.Timeout == 0 {
-		s.Timeout = 5 * time.Second
-	}
 	sig := Signatures{PublicURL: s.PublicURL, Tokens: s.Tokens, Log: s.Log}.Middleware()
 	g := e.Group("/twilio/voice", s.budget, sig)
-	g.POST("", s.incoming)
-	g.POST("/step", s.step)
-	g.POST("/prompt", s.prompt)
-	g.POST("/dial", s.dialAction)
-	g.POST("/whisper", s.whisper)
-	g.POST("/whisper/answer", s.whisperAnswer)
-	g.POST("/recording", s.recording)
+	// Each call webhook starts with the same prologue (webhook.go); the
+	// recording status callback carries no From or To and has its own, the
+	// fallback refuses nothing and has none.
+	g.POST("", withParams(s.incoming))
+	g.POST("/step", s.withCall("load", s.step))
+	g.POST("/prompt", s.withCall("prompt", s.prompt))
+	g.POST("/dial", withParams(s.dialAction))
+	g.POST("/whisper", withParams(s.whisper))
+	g.POST("/whisper/answer", withParams(s.whisperAnswer))
+	g.POST("/recording", withParams(s.recording))
 	g.POST("/recording/status", s.recordingStatus)
-	g.POST("/status", s.status)
+	g.POST("/status", withParams(s.status))
 	g.POST("/fallback", s.fallback)
 	g.POST("/fallback/next", s.fallbackNext)
+}
+
+// defaultTimeout is a webhook's budget when Server.Timeout is zero.
+const defaultTimeout = 5 * time.Second
+
+// timeout is the webhook's budget (Timeout, or defaultTimeout). It is read,
+// never written back, so a Server is not changed by being mounted.
+func (s *Server) timeout() time.Duration {
+	if s.Timeout > 0 {
+		return s.Timeout
+	}
+	return defaultTimeout
 }
 
 // speech is a TwiML document under construction.
@@ -122,39 +134,44 @@ func (s *Server) words(key string, kv ...string) string {
 // spell reads a number digit by digit ("1 0 0 1 2 3").
 func spell(n string) string { return strings.Join(strings.Split(n, ""), " ") }
 
-// A webhook's database work runs one of three ways. Tickets, responses,
-// recordings and the PIN claim are durable transactions (tx): the commit
-// returns once it is on disk. Moving a caller through the menu, recording
-// how a call ended and a declined whisper are lax (menuTx, lax): they
-// commit without waiting for the disk, because if the database crashed in
-// the next instant and lost such a change the caller would hear the step
-// before again, which is harmless; on a virtual disk that wait is most of a
-// small write's cost. Single statements and reads run outside a
-// transaction (lax), where BEGIN and COMMIT would be two more round trips.
-// All three go through the same fault hook.
+// A webhook's database work chooses its durability by kind, here and
+// nowhere else. Tickets, responses, recordings and the PIN claim are
+// durable transactions (tx): the commit returns once it is on disk. Moving
+// a caller through the menu, recording how a call ended and a declined
+// whisper are menu moves (menuTx, lax): they may commit without waiting
+// for the disk, because if the database crashed in the next instant and
+// lost such a change the caller would hear the step before again, which
+// is harmless; on a virtual disk that wait is most of a small write's
+// cost. Reads and single guarded writes run statement at a time (lax),
+// where BEGIN and COMMIT would be two more round trips. All go through the
+// same fault hook and gate (ready).
+
+// menuMoves is how menu moves commit (menuTx, lax).
+const menuMoves = store.Lax
 
 // tx runs fn in a durable transaction.
 func (s *Server) tx(ctx context.Context, step string, fn func(tx *store.Tx) error) error {
-	return s.run(ctx, step, fn, s.DB.InTx)
-}
-
-// menuTx runs fn in a lax transaction.
-func (s *Server) menuTx(ctx context.Context, step string, fn func(tx *store.Tx) error) error {
-	return s.run(ctx, step, fn, s.DB.Lax().InTx)
-}
-
-// lax runs fn's statements each on its own, lax: reads, and single writes
-// guarded by the call's sequence number.
-func (s *Server) lax(ctx context.Context, step string, fn func(tx *store.Tx) error) error {
-	return s.run(ctx, step, fn, s.DB.Lax().NoTx)
-}
-
-func (s *Server) run(ctx context.Context, step string, fn func(tx *store.Tx) error,
-	how func(context.Context, func(*store.Tx) error) error) error {
 	if err := s.ready(step); err != nil {
 		return err
 	}
-	return how(ctx, fn)
+	return s.DB.InTx(ctx, fn)
+}
+
+// menuTx runs fn in a transaction that commits as a menu move.
+func (s *Server) menuTx(ctx context.Context, step string, fn func(tx *store.Tx) error) error {
+	if err := s.ready(step); err != nil {
+		return err
+	}
+	return s.DB.InTx(ctx, fn, menuMoves)
+}
+
+// lax runs fn's statements each on its own: reads, and single writes
+// guarded by the call's sequence number, which are menu moves.
+func (s *Server) lax(ctx context.Context, step string, fn func(q *store.Q) error) error {
+	if err := s.ready(step); err != nil {
+		return err
+	}
+	return s.DB.Statements(ctx, fn, menuMoves)
 }
 
 // ready is asked before each piece of a webhook's database work (step names
@@ -177,7 +194,7 @@ func (s *Server) ready(step string) error {
 // store bounds each call by its context; see store's bounded connections).
 func (s *Server) budget(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ctx, cancel := context.WithTimeout(c.Request().Context(), s.Timeout)
+		ctx, cancel := context.WithTimeout(c.Request().Context(), s.timeout())
 		defer cancel()
 		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)

@@ -102,8 +102,8 @@ func (s *Server) pinRetry(c echo.Context, p params, call Call, cause error) erro
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), releaseGrace)
 	defer cancel()
 	from := call.Seq
-	_ = s.lax(ctx, "pin-release", func(tx *store.Tx) error {
-		_, err := saveCall(ctx, tx, &call, from)
+	_ = s.lax(ctx, "pin-release", func(q *store.Q) error {
+		_, err := saveCall(ctx, q, &call, from)
 		return err
 	})
 	// The retry re-prompts whatever step the call is at, so the request's
@@ -125,18 +125,9 @@ func (s *Server) repeat(c echo.Context, call *Call) error {
 // rerender answers with the call's current step, as it is in the database
 // (after another request moved the call first).
 func (s *Server) rerender(c echo.Context, p params) error {
-	ctx := c.Request().Context()
-	var call Call
-	err := s.lax(ctx, "load", func(tx *store.Tx) (err error) {
-		call, err = loadCall(ctx, tx, p.CallSid)
-		return err
+	return s.onCall(c, p, "load", func(c echo.Context, _ params, call Call) error {
+		return s.repeat(c, &call)
 	})
-	if err != nil {
-		return s.trouble(c, p, err)
-	}
-	var sp speech
-	s.render(&sp, &call)
-	return send(c, sp)
 }
 
 // priority handles the priority menu: a level of the plan, 9 to escalate,

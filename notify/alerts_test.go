@@ -15,6 +15,30 @@ import (
 	"supportline/tickets"
 )
 
+// seedOnCall adds alice, on call all week in primary (the default premium
+// route's first step), and carol in secondary (its last).
+func seedOnCall(t *testing.T, db *store.DB) *oncall.Service {
+	t.Helper()
+	ctx := context.Background()
+	roster := &oncall.Service{DB: db}
+	for _, e := range []oncall.NewEngineer{
+		{Handle: "alice", Name: "Alice", Phone: "+15555550111"},
+		{Handle: "carol", Name: "Carol", Phone: "+15555550113"},
+	} {
+		if _, err := roster.AddEngineer(ctx, "test", e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	handoff, _ := oncall.ParseCivil("2026-01-05T09:00")
+	for name, who := range map[string]string{"primary": "alice", "secondary": "carol"} {
+		if _, err := roster.AddSchedule(ctx, "test", oncall.NewSchedule{Name: name, Timezone: "America/Denver",
+			Shift: 168 * time.Hour, Handoff: handoff, Members: []string{who}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return roster
+}
+
 // With the default catalog, a premium Severity 1 ticket warns (to the
 // engineer on call in primary) at 45 minutes and breaches (to the engineer
 // on call in secondary, the oncall policy's last step) at 1 hour.
@@ -25,22 +49,7 @@ func TestSLAAlertsTextTheRightEngineers(t *testing.T) {
 		clock := storetest.ClockOf(db)
 		// Wednesday 2026-11-18 10:00 America/Denver.
 		clock.Set(time.Date(2026, 11, 18, 17, 0, 0, 0, time.UTC))
-		roster := &oncall.Store{DB: db}
-		for _, e := range []oncall.NewEngineer{
-			{Handle: "alice", Name: "Alice", Phone: "+15555550111"},
-			{Handle: "carol", Name: "Carol", Phone: "+15555550113"},
-		} {
-			if _, err := roster.AddEngineer(ctx, "test", e); err != nil {
-				t.Fatal(err)
-			}
-		}
-		handoff, _ := oncall.ParseCivil("2026-01-05T09:00")
-		for name, who := range map[string]string{"primary": "alice", "secondary": "carol"} {
-			if _, err := roster.AddSchedule(ctx, "test", oncall.NewSchedule{Name: name, Timezone: "America/Denver",
-				Shift: 168 * time.Hour, Handoff: handoff, Members: []string{who}}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		roster := seedOnCall(t, db)
 		accts := &accounts.Service{DB: db, Policy: policy}
 		acc, err := accts.AddAccount(ctx, "test", accounts.NewAccount{Name: "Acme", Plan: "premium"})
 		if err != nil {
@@ -48,7 +57,7 @@ func TestSLAAlertsTextTheRightEngineers(t *testing.T) {
 		}
 		var tk tickets.Ticket
 		err = db.InTx(ctx, func(tx *store.Tx) (err error) {
-			tk, err = tickets.Open(ctx, tx, policy, tickets.OpenInput{AccountID: acc.ID, Plan: "premium", Priority: 1})
+			tk, err = (&tickets.Service{DB: db, Policy: policy, Engineers: roster, Accounts: accts}).OpenTx(ctx, tx, tickets.OpenInput{AccountID: acc.ID, Plan: "premium", Priority: 1})
 			return err
 		})
 		if err != nil {
@@ -56,7 +65,7 @@ func TestSLAAlertsTextTheRightEngineers(t *testing.T) {
 		}
 		w := &tickets.Watcher{DB: db, OnEvent: SLAAlerts(policy)}
 		outbox := func() []Delivery {
-			ds, err := List(ctx, db, Filter{})
+			ds, err := (&Service{DB: db}).List(ctx, Filter{})
 			if err != nil {
 				t.Fatal(err)
 			}

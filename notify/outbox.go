@@ -97,7 +97,13 @@ const deliveryColumns = `id, event_key, recipient, body, status, attempts, next_
 	sent_at, provider_sid, error_code, error, created_at`
 
 // Enqueue writes m to the outbox in the caller's transaction, due at once
-// (tx.Now). It returns false, and changes nothing, when a message for the
+// (tx.Now).
+//
+// It stays a function on the transaction, like audit.Record, rather than a
+// Service method: it is only ever called inside another domain's
+// transaction (the breach watcher's, the phone line's), touches nothing but
+// that transaction, and a method would make every caller carry a Service
+// whose DB it never uses. It returns false, and changes nothing, when a message for the
 // same (EventKey, To) already exists, so an event handler that runs twice
 // texts each recipient once. Bodies longer than MaxBodyLen are cut with an
 // ellipsis. Invalid input is an errcode.Invalid error.
@@ -157,11 +163,18 @@ func fitBody(s string) string {
 	return s
 }
 
-// DefaultListLimit is how many deliveries List returns when Filter.Limit is
-// zero.
+// Service reads the outbox for people (the CLI's `outbox list`, later the
+// admin API). Writing is [Enqueue], inside the transaction of the event
+// that causes a message, and delivery is the [Worker].
+type Service struct {
+	DB *store.DB
+}
+
+// DefaultListLimit is how many deliveries [Service.List] returns when
+// Filter.Limit is zero.
 const DefaultListLimit = 50
 
-// Filter selects deliveries for List.
+// Filter selects deliveries for [Service.List].
 type Filter struct {
 	// FailedOnly keeps only failed deliveries.
 	FailedOnly bool
@@ -169,10 +182,11 @@ type Filter struct {
 	Limit int
 }
 
-// List returns deliveries, newest first.
-func List(ctx context.Context, db *store.DB, f Filter) ([]Delivery, error) {
+// List returns deliveries, newest first. A limit below 0 is
+// errcode.Invalid.
+func (s *Service) List(ctx context.Context, f Filter) ([]Delivery, error) {
 	if f.Limit < 0 {
-		return nil, errcode.Errorf(errcode.Invalid, "limit must be positive, not %d", f.Limit)
+		return nil, errcode.Errorf(errcode.Invalid, "limit must be at least 1, not %d", f.Limit)
 	}
 	if f.Limit == 0 {
 		f.Limit = DefaultListLimit
@@ -186,7 +200,7 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Delivery, error) {
 	q += ` ORDER BY id DESC LIMIT ?`
 	args = append(args, f.Limit)
 	var out []Delivery
-	err := db.InTx(ctx, func(tx *store.Tx) error {
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		return tx.Select(ctx, &out, q, args...)
 	})
 	if err != nil {

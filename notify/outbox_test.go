@@ -185,19 +185,19 @@ func TestList(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		all, err := List(ctx, db, Filter{})
+		all, err := (&Service{DB: db}).List(ctx, Filter{})
 		if err != nil || len(all) != 3 || all[0].EventKey != "e3" || all[2].EventKey != "e1" {
 			t.Fatalf("List = %+v, %v; want e3, e2, e1", all, err)
 		}
-		failed, err := List(ctx, db, Filter{FailedOnly: true})
+		failed, err := (&Service{DB: db}).List(ctx, Filter{FailedOnly: true})
 		if err != nil || len(failed) != 1 || failed[0].EventKey != "e2" || failed[0].ErrorCode == nil || *failed[0].ErrorCode != 21211 {
 			t.Fatalf("List failed = %+v, %v", failed, err)
 		}
-		two, err := List(ctx, db, Filter{Limit: 2})
+		two, err := (&Service{DB: db}).List(ctx, Filter{Limit: 2})
 		if err != nil || len(two) != 2 || two[1].EventKey != "e2" {
 			t.Fatalf("List limit 2 = %+v, %v", two, err)
 		}
-		if _, err := List(ctx, db, Filter{Limit: -1}); !errcode.Is(err, errcode.Invalid) {
+		if _, err := (&Service{DB: db}).List(ctx, Filter{Limit: -1}); !errcode.Is(err, errcode.Invalid) {
 			t.Fatalf("negative limit: %v", err)
 		}
 	})

@@ -28,11 +28,11 @@ type Engineer struct {
 	Email     string    `db:"email" json:"email,omitempty"`
 	CreatedAt time.Time `db:"created_at" json:"created_at"`
 	// Schedules names the schedules the engineer is a member of; filled by
-	// [Store.Engineers] and [Store.Engineer].
+	// [Service.Engineers] and [Service.Engineer].
 	Schedules []string `db:"-" json:"schedules"`
 }
 
-// NewEngineer is the input of [Store.AddEngineer].
+// NewEngineer is the input of [Service.AddEngineer].
 type NewEngineer struct {
 	Handle string
 	Name   string
@@ -53,7 +53,7 @@ var (
 const engineerColumns = `e.id, e.handle, e.name, e.phone, e.sms, e.email, e.created_at`
 
 // AddEngineer creates an engineer with a unique handle.
-func (s *Store) AddEngineer(ctx context.Context, actor string, in NewEngineer) (Engineer, error) {
+func (s *Service) AddEngineer(ctx context.Context, actor string, in NewEngineer) (Engineer, error) {
 	e := Engineer{Handle: strings.TrimSpace(in.Handle), SMS: !in.NoSMS, Schedules: []string{}}
 	if err := validHandle(e.Handle); err != nil {
 		return Engineer{}, err
@@ -63,7 +63,7 @@ func (s *Store) AddEngineer(ctx context.Context, actor string, in NewEngineer) (
 		return Engineer{}, err
 	}
 	if e.Phone, err = contactinfo.Phone(in.Phone); err != nil {
-		return Engineer{}, errcode.New(errcode.Invalid, err.Error())
+		return Engineer{}, err
 	}
 	if e.Email, err = contactinfo.Email(in.Email); err != nil {
 		return Engineer{}, err
@@ -89,7 +89,7 @@ func (s *Store) AddEngineer(ctx context.Context, actor string, in NewEngineer) (
 
 // Engineers lists every engineer by handle, each with the schedules they
 // are in.
-func (s *Store) Engineers(ctx context.Context) ([]Engineer, error) {
+func (s *Service) Engineers(ctx context.Context) ([]Engineer, error) {
 	var out []Engineer
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
@@ -118,24 +118,36 @@ func (s *Store) Engineers(ctx context.Context) ([]Engineer, error) {
 }
 
 // Engineer returns the engineer with the given handle.
-func (s *Store) Engineer(ctx context.Context, handle string) (Engineer, error) {
+func (s *Service) Engineer(ctx context.Context, handle string) (Engineer, error) {
 	var e Engineer
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		if e, err = engineerByHandle(ctx, tx, handle, ""); err != nil {
-			return err
-		}
-		e.Schedules, err = schedulesOf(ctx, tx, e.ID)
+		e, err = s.EngineerTx(ctx, tx, handle)
 		return err
 	})
 	return e, err
+}
+
+// EngineerTx returns the engineer with the given handle, read inside the
+// caller's transaction, so that another domain (a ticket being assigned)
+// sees the same engineer it commits against. No such engineer is an
+// errcode.NotFound error.
+func (s *Service) EngineerTx(ctx context.Context, tx *store.Tx, handle string) (Engineer, error) {
+	e, err := engineerByHandle(ctx, tx, strings.TrimSpace(handle), "")
+	if err != nil {
+		return Engineer{}, err
+	}
+	if e.Schedules, err = schedulesOf(ctx, tx, e.ID); err != nil {
+		return Engineer{}, err
+	}
+	return e, nil
 }
 
 // RemoveEngineer deletes an engineer. It is refused (errcode.Conflict)
 // while the engineer is a member of a schedule, naming the schedules, or
 // covers an override that has not ended; overrides of theirs that have
 // ended are deleted with them (the audit log keeps the record).
-func (s *Store) RemoveEngineer(ctx context.Context, actor, handle string) (Engineer, error) {
+func (s *Service) RemoveEngineer(ctx context.Context, actor, handle string) (Engineer, error) {
 	var e Engineer
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
@@ -179,7 +191,7 @@ func (s *Store) RemoveEngineer(ctx context.Context, actor, handle string) (Engin
 }
 
 // engineers reads every engineer, ordered by handle.
-func engineers(ctx context.Context, tx *store.Tx) ([]Engineer, error) {
+func engineers(ctx context.Context, tx store.Querier) ([]Engineer, error) {
 	var out []Engineer
 	if err := tx.Select(ctx, &out, `SELECT `+engineerColumns+` FROM engineers e ORDER BY e.handle`); err != nil {
 		return nil, fmt.Errorf("read engineers: %w", err)

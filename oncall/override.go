@@ -55,11 +55,6 @@ func (o *Override) appliesTo(name string) bool {
 	return o.Schedule == name && strings.TrimSpace(o.Engineer) != "" && o.From.Before(o.To)
 }
 
-// covers reports whether t is in [From, To).
-func (o *Override) covers(t time.Time) bool {
-	return !t.Before(o.From) && t.Before(o.To)
-}
-
 // newerThan reports whether o takes precedence over p where both are in
 // force. Equal CreatedAt and ID (a duplicate row) means neither is newer.
 func (o *Override) newerThan(p *Override) bool {

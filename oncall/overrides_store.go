@@ -17,22 +17,36 @@ type StoredOverride struct {
 	Override
 	// CreatedBy is the actor who added it.
 	CreatedBy string
+	// StartedNow is set by AddOverride when the start asked for was already
+	// past: the override starts when it was added instead (From), and
+	// AskedFrom keeps what was asked. Read back later, an override does not
+	// say it (the database keeps only its bounds).
+	StartedNow bool
+	AskedFrom  time.Time
 }
 
-// MarshalJSON writes the override with RFC 3339 bounds in UTC.
+// MarshalJSON writes the override with RFC 3339 bounds in UTC; an
+// override that AddOverride started now says so (started_now, asked_from).
 func (o StoredOverride) MarshalJSON() ([]byte, error) {
+	var asked *time.Time
+	if o.StartedNow {
+		t := o.AskedFrom.UTC()
+		asked = &t
+	}
 	return json.Marshal(struct {
-		ID        int64     `json:"id"`
-		Schedule  string    `json:"schedule"`
-		Engineer  string    `json:"engineer"`
-		From      time.Time `json:"from"`
-		To        time.Time `json:"to"`
-		CreatedAt time.Time `json:"created_at"`
-		CreatedBy string    `json:"created_by"`
-	}{o.ID, o.Schedule, o.Engineer, o.From.UTC(), o.To.UTC(), o.CreatedAt.UTC(), o.CreatedBy})
+		ID         int64      `json:"id"`
+		Schedule   string     `json:"schedule"`
+		Engineer   string     `json:"engineer"`
+		From       time.Time  `json:"from"`
+		To         time.Time  `json:"to"`
+		CreatedAt  time.Time  `json:"created_at"`
+		CreatedBy  string     `json:"created_by"`
+		StartedNow bool       `json:"started_now,omitempty"`
+		AskedFrom  *time.Time `json:"asked_from,omitempty"`
+	}{o.ID, o.Schedule, o.Engineer, o.From.UTC(), o.To.UTC(), o.CreatedAt.UTC(), o.CreatedBy, o.StartedNow, asked})
 }
 
-// NewOverride is the input of [Store.AddOverride]. From and To are as an
+// NewOverride is the input of [Service.AddOverride]. From and To are as an
 // admin types them: RFC 3339 instants, or wall-clock times YYYY-MM-DDTHH:MM
 // read in the schedule's zone (see [ParseInstant]).
 type NewOverride struct {
@@ -61,8 +75,11 @@ func ParseInstant(s string, loc *time.Location) (time.Time, error) {
 }
 
 // AddOverride puts an engineer on call for a schedule over [From, To).
-// Where it overlaps older overrides, it wins.
-func (s *Store) AddOverride(ctx context.Context, actor string, in NewOverride) (StoredOverride, error) {
+// Where it overlaps older overrides, it wins. The past cannot be changed:
+// an override that ends at or before now is refused (errcode.Invalid), and
+// one that starts before now starts now, with StartedNow set so that the
+// admin is told (whoever was on call meanwhile was on call).
+func (s *Service) AddOverride(ctx context.Context, actor string, in NewOverride) (StoredOverride, error) {
 	var out StoredOverride
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		// Both rows are held (PostgreSQL) until the override is in: a
@@ -90,14 +107,25 @@ func (s *Store) AddOverride(ctx context.Context, actor string, in NewOverride) (
 			return errcode.Errorf(errcode.Invalid, "the override must end after it starts (from %s, to %s)",
 				from.In(sch.Location).Format(time.RFC3339), to.In(sch.Location).Format(time.RFC3339))
 		}
+		now := tx.Now.Truncate(time.Microsecond).UTC()
+		if !to.After(now) {
+			return errcode.Errorf(errcode.Invalid, "the override would end %s, which is already past (it is now %s); an override can only cover time still to come",
+				to.In(sch.Location).Format(time.RFC3339), now.In(sch.Location).Format(time.RFC3339))
+		}
 		out = StoredOverride{Override: Override{Schedule: sch.Name, Engineer: eng.Handle, From: from, To: to, CreatedAt: tx.Now}, CreatedBy: actor}
+		note := ""
+		if from.Before(now) {
+			out.StartedNow, out.AskedFrom = true, from
+			out.From, from = now, now
+			note = fmt.Sprintf(" (asked from %s, already past: starts now)", out.AskedFrom.Format(time.RFC3339))
+		}
 		out.ID, err = tx.Insert(ctx, `INSERT INTO overrides (schedule_id, engineer_id, starts_at, ends_at, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)`,
 			sch.ID, eng.ID, from, to, tx.Now, actor)
 		if err != nil {
 			return fmt.Errorf("insert override: %w", err)
 		}
 		return audit.Record(ctx, tx, audit.Event{Actor: actor, Action: "override.add", Subject: fmt.Sprintf("override %d", out.ID),
-			Detail: fmt.Sprintf("schedule=%s engineer=%s from=%s to=%s", sch.Name, eng.Handle, from.Format(time.RFC3339), to.Format(time.RFC3339))})
+			Detail: fmt.Sprintf("schedule=%s engineer=%s from=%s to=%s%s", sch.Name, eng.Handle, from.Format(time.RFC3339), to.Format(time.RFC3339), note)})
 	})
 	if err != nil && errcode.CodeOf(err) == errcode.Internal {
 		return StoredOverride{}, fmt.Errorf("add override: %w", err)
@@ -108,7 +136,7 @@ func (s *Store) AddOverride(ctx context.Context, actor string, in NewOverride) (
 // Overrides lists overrides ordered by start: of one schedule, or of all
 // when schedule is "", and only those ending after endsAfter unless it is
 // zero.
-func (s *Store) Overrides(ctx context.Context, schedule string, endsAfter time.Time) ([]StoredOverride, error) {
+func (s *Service) Overrides(ctx context.Context, schedule string, endsAfter time.Time) ([]StoredOverride, error) {
 	var out []StoredOverride
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		where, args := []string{"1 = 1"}, []any{}
@@ -129,7 +157,7 @@ func (s *Store) Overrides(ctx context.Context, schedule string, endsAfter time.T
 }
 
 // RemoveOverride deletes an override.
-func (s *Store) RemoveOverride(ctx context.Context, actor string, id int64) (StoredOverride, error) {
+func (s *Service) RemoveOverride(ctx context.Context, actor string, id int64) (StoredOverride, error) {
 	var out StoredOverride
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		found, err := overrides(ctx, tx, "o.id = ?", id)
@@ -165,7 +193,7 @@ type overrideRow struct {
 
 // overrides reads the overrides matching where (over o, s and e), ordered
 // by start then id, times in UTC.
-func overrides(ctx context.Context, tx *store.Tx, where string, args ...any) ([]StoredOverride, error) {
+func overrides(ctx context.Context, tx store.Querier, where string, args ...any) ([]StoredOverride, error) {
 	var rows []overrideRow
 	err := tx.Select(ctx, &rows, `SELECT o.id, s.name AS schedule, e.handle AS engineer, o.starts_at, o.ends_at, o.created_at, o.created_by
 		FROM overrides o JOIN schedules s ON s.id = o.schedule_id JOIN engineers e ON e.id = o.engineer_id

@@ -16,9 +16,9 @@ const VersionColumn = `(SELECT version FROM roster_version WHERE id = 1)`
 
 // Version reads the roster's version. Every change to engineers, schedules,
 // their members or overrides raises it (database triggers, migration 00007).
-func Version(ctx context.Context, tx *store.Tx) (int64, error) {
+func Version(ctx context.Context, q store.Querier) (int64, error) {
 	var v int64
-	if err := tx.Get(ctx, &v, `SELECT `+VersionColumn); err != nil {
+	if err := q.Get(ctx, &v, `SELECT `+VersionColumn); err != nil {
 		return 0, fmt.Errorf("read roster version: %w", err)
 	}
 	return v, nil
@@ -46,15 +46,17 @@ type cachedRoster struct {
 	engineers map[string]Engineer
 }
 
-// Snapshot is Snapshot(ctx, tx, from, to) as of roster version `version`
+// Snapshot is Snapshot(ctx, q, from, to) as of roster version `version`
 // or later: the cached roster when it is that new and covers from, else
-// one read in tx (which is then cached). version is what the caller read
-// (VersionColumn, Version); 0 reads without caching. tx must not itself
-// have changed the roster: a version raised by a transaction that then
-// rolls back could be raised again by another with different rows.
+// one read through q (which is then cached). version is what the caller
+// read (VersionColumn, Version); 0 reads without caching. q may be a
+// transaction or statements outside one (a cache hit reads nothing, so it
+// needs no transaction); a transaction must not itself have changed the
+// roster: a version raised by a transaction that then rolls back could be
+// raised again by another with different rows.
 //
 // The returned maps are shared: callers must not modify them.
-func (c *Rosters) Snapshot(ctx context.Context, tx *store.Tx, version int64, from, to time.Time) (Roster, error) {
+func (c *Rosters) Snapshot(ctx context.Context, tx store.Querier, version int64, from, to time.Time) (Roster, error) {
 	c.mu.Lock()
 	cr := c.cached
 	c.mu.Unlock()
@@ -79,7 +81,7 @@ func (c *Rosters) Snapshot(ctx context.Context, tx *store.Tx, version int64, fro
 // load reads the version first and the roster after it: a change committed
 // in between leaves the cache marked older than its rows, which costs one
 // more read later, never a stale answer.
-func (c *Rosters) load(ctx context.Context, tx *store.Tx, from time.Time) (*cachedRoster, error) {
+func (c *Rosters) load(ctx context.Context, tx store.Querier, from time.Time) (*cachedRoster, error) {
 	version, err := Version(ctx, tx)
 	if err != nil {
 		return nil, err

@@ -27,7 +27,7 @@ func TestRosters(t *testing.T) {
 
 		version := func() int64 {
 			var v int64
-			if err := db.NoTx(ctx, func(tx *store.Tx) (err error) { v, err = oncall.Version(ctx, tx); return err }); err != nil {
+			if err := db.InTx(ctx, func(tx *store.Tx) (err error) { v, err = oncall.Version(ctx, tx); return err }); err != nil {
 				t.Fatal(err)
 			}
 			return v
@@ -35,12 +35,13 @@ func TestRosters(t *testing.T) {
 		var rosters oncall.Rosters
 		cached := func(ctx context.Context, v int64, from, to time.Time) (oncall.Roster, error) {
 			var r oncall.Roster
-			err := db.NoTx(ctx, func(tx *store.Tx) (err error) { r, err = rosters.Snapshot(ctx, tx, v, from, to); return err })
+			// Statements outside a transaction: a cache hit must send none.
+			err := db.Statements(ctx, func(q *store.Q) (err error) { r, err = rosters.Snapshot(ctx, q, v, from, to); return err })
 			return r, err
 		}
 		fresh := func(from, to time.Time) oncall.Roster {
 			var r oncall.Roster
-			if err := db.NoTx(ctx, func(tx *store.Tx) (err error) { r, err = oncall.Snapshot(ctx, tx, from, to); return err }); err != nil {
+			if err := db.InTx(ctx, func(tx *store.Tx) (err error) { r, err = oncall.Snapshot(ctx, tx, from, to); return err }); err != nil {
 				t.Fatal(err)
 			}
 			return r

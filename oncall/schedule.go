@@ -85,9 +85,9 @@ func (s Schedule) Validate() error {
 	}
 	switch {
 	case s.Shift <= 0:
-		add("shift %v must be positive", s.Shift)
+		add("shift %s must be positive", FormatDuration(s.Shift))
 	case s.Shift%time.Minute != 0:
-		add("shift %v is not a whole number of minutes", s.Shift)
+		add("shift %s is not a whole number of minutes", FormatDuration(s.Shift))
 	}
 	if err := s.Handoff.Validate(); err != nil {
 		add("handoff %s: %w", s.Handoff, err)

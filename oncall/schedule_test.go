@@ -60,7 +60,7 @@ func TestScheduleValidate(t *testing.T) {
 		{"nil location", func(s *Schedule) { s.Location = nil }, []string{`schedule "primary": no time zone`}},
 		{"Local location", func(s *Schedule) { s.Location = time.Local }, []string{"server's Local zone"}},
 		{"zero shift", func(s *Schedule) { s.Shift = 0 }, []string{"shift 0s must be positive"}},
-		{"negative shift", func(s *Schedule) { s.Shift = -time.Hour }, []string{"shift -1h0m0s must be positive"}},
+		{"negative shift", func(s *Schedule) { s.Shift = -time.Hour }, []string{"shift -1h must be positive"}},
 		{"shift not whole minutes", func(s *Schedule) { s.Shift = 90 * time.Second }, []string{"shift 1m30s is not a whole number of minutes"}},
 		{"zero handoff", func(s *Schedule) { s.Handoff = Civil{} }, []string{"handoff 0000-00-00T00:00: year 0 out of range"}},
 		{"handoff 31 June", func(s *Schedule) { s.Handoff.Month, s.Handoff.Day = time.June, 31 }, []string{"day 31 out of range for June 2026"}},

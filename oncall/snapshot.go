@@ -19,11 +19,12 @@ type Roster struct {
 	Engineers map[string]Engineer
 }
 
-// Snapshot reads the roster inside tx: every schedule with its members,
+// Snapshot reads the roster through tx (a transaction, for one consistent
+// view, or statements outside one): every schedule with its members,
 // every engineer, and the overrides in force at some instant of the closed
 // window [from, to] (starting at or before to and ending after from).
 // Snapshot(ctx, tx, at, at) is exactly what deciding a call at at needs.
-func Snapshot(ctx context.Context, tx *store.Tx, from, to time.Time) (Roster, error) {
+func Snapshot(ctx context.Context, tx store.Querier, from, to time.Time) (Roster, error) {
 	r := Roster{Schedules: map[string]Schedule{}, Engineers: map[string]Engineer{}}
 	scheds, err := schedules(ctx, tx)
 	if err != nil {
@@ -69,7 +70,7 @@ type Coverage struct {
 // OnCall reports, for every schedule in name order, who is on call at at
 // and since and until when. Admin views read every override of the
 // schedules, so that "since" and "until" are exact however long the shift.
-func (s *Store) OnCall(ctx context.Context, at time.Time) ([]Coverage, error) {
+func (s *Service) OnCall(ctx context.Context, at time.Time) ([]Coverage, error) {
 	var out []Coverage
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		scheds, os, byHandle, err := everything(ctx, tx)
@@ -91,7 +92,7 @@ func (s *Store) OnCall(ctx context.Context, at time.Time) ([]Coverage, error) {
 
 // Upcoming returns the named schedule and its next n shifts from from on,
 // overrides applied, the one in force at from first (see Next).
-func (s *Store) Upcoming(ctx context.Context, name string, from time.Time, n int) (StoredSchedule, []Coverage, error) {
+func (s *Service) Upcoming(ctx context.Context, name string, from time.Time, n int) (StoredSchedule, []Coverage, error) {
 	var sch StoredSchedule
 	out := []Coverage{}
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {

@@ -11,18 +11,25 @@ import (
 	"time"
 
 	"supportline/audit"
+	"supportline/config"
 	"supportline/errcode"
 	"supportline/store"
 )
 
-// Store keeps engineers, schedules and overrides in the database.
+// Service keeps engineers, schedules and overrides in the database.
 //
 // Its methods open one transaction each and call lower-case helpers taking
-// (ctx, tx, ...); [Snapshot] takes the caller's transaction, because the
-// phone line reads the roster as part of larger work. Every change writes an
-// audit event, with the actor, in the same transaction.
-type Store struct {
+// (ctx, tx, ...); [Snapshot] and the ...Tx methods take the caller's
+// transaction, because the phone line and other domains read the roster as
+// part of larger work. Every change writes an audit event, with the actor,
+// in the same transaction. Build it as a literal with every field set.
+type Service struct {
 	DB *store.DB
+	// Policy is the policy file in force. Its escalation policies name
+	// schedules by name, so the rules that keep the two consistent
+	// (RemoveSchedule, CheckPolicy) need it; the other methods do not read
+	// it, and it may be nil for a Service that never calls those two.
+	Policy *config.Policy
 }
 
 // StoredSchedule is a schedule as the database holds it: the rotation and
@@ -53,7 +60,7 @@ func (s StoredSchedule) MarshalJSON() ([]byte, error) {
 	}{s.Name, zone, ShiftString(s.Shift), int64(s.Shift / time.Minute), s.Handoff.String(), nonNil(s.Members), s.CreatedAt, s.UpdatedAt})
 }
 
-// NewSchedule is the input of [Store.AddSchedule].
+// NewSchedule is the input of [Service.AddSchedule].
 type NewSchedule struct {
 	// Name is how escalation policies refer to the schedule: lowercase
 	// letters, digits, - and _, starting with a letter.
@@ -96,7 +103,7 @@ func (r scheduleRow) schedule(members []string) StoredSchedule {
 }
 
 // AddSchedule creates a schedule with its members.
-func (s *Store) AddSchedule(ctx context.Context, actor string, in NewSchedule) (StoredSchedule, error) {
+func (s *Service) AddSchedule(ctx context.Context, actor string, in NewSchedule) (StoredSchedule, error) {
 	name := strings.TrimSpace(in.Name)
 	if !nameRE.MatchString(name) {
 		return StoredSchedule{}, errcode.Errorf(errcode.Invalid, "schedule name %q: use 1 to 40 lowercase letters, digits, - and _, starting with a letter (e.g. primary)", in.Name)
@@ -126,7 +133,7 @@ func (s *Store) AddSchedule(ctx context.Context, actor string, in NewSchedule) (
 		out = StoredSchedule{ID: id, Schedule: sch, CreatedAt: tx.Now, UpdatedAt: tx.Now}
 		out.Members = nonNil(out.Members)
 		return audit.Record(ctx, tx, audit.Event{Actor: actor, Action: "schedule.add", Subject: "schedule " + name,
-			Detail: fmt.Sprintf("tz=%s shift=%s handoff=%s members=%s", loc, sch.Shift, sch.Handoff, strings.Join(sch.Members, ","))})
+			Detail: fmt.Sprintf("tz=%s shift=%s handoff=%s members=%s", loc, FormatDuration(sch.Shift), sch.Handoff, strings.Join(sch.Members, ","))})
 	})
 	if store.IsUniqueViolation(err) {
 		return StoredSchedule{}, errcode.Errorf(errcode.Conflict, "schedule %s already exists", name)
@@ -138,7 +145,7 @@ func (s *Store) AddSchedule(ctx context.Context, actor string, in NewSchedule) (
 }
 
 // Schedules lists every schedule by name, with members in rotation order.
-func (s *Store) Schedules(ctx context.Context) ([]StoredSchedule, error) {
+func (s *Service) Schedules(ctx context.Context) ([]StoredSchedule, error) {
 	var out []StoredSchedule
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
@@ -149,7 +156,7 @@ func (s *Store) Schedules(ctx context.Context) ([]StoredSchedule, error) {
 }
 
 // Schedule returns the named schedule.
-func (s *Store) Schedule(ctx context.Context, name string) (StoredSchedule, error) {
+func (s *Service) Schedule(ctx context.Context, name string) (StoredSchedule, error) {
 	var out StoredSchedule
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
@@ -162,7 +169,7 @@ func (s *Store) Schedule(ctx context.Context, name string) (StoredSchedule, erro
 // SetMembers replaces a schedule's members (the new rotation order). The
 // rotation keeps its anchor, so shift k now belongs to the k-th of the new
 // list; overrides are untouched.
-func (s *Store) SetMembers(ctx context.Context, actor, name string, members []string) (StoredSchedule, error) {
+func (s *Service) SetMembers(ctx context.Context, actor, name string, members []string) (StoredSchedule, error) {
 	members = trimAll(members)
 	var out StoredSchedule
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -199,10 +206,24 @@ func (s *Store) SetMembers(ctx context.Context, actor, name string, members []st
 	return out, err
 }
 
-// RemoveSchedule deletes a schedule with its members and overrides.
-// Escalation policies live in the policy file, which the store does not
-// read: the caller decides whether a schedule still named there may go.
-func (s *Store) RemoveSchedule(ctx context.Context, actor, name string) (StoredSchedule, error) {
+// RemoveSchedule deletes a schedule with its members and overrides. A
+// schedule that an escalation policy of s.Policy names is refused
+// (errcode.Conflict, naming the steps) unless force is set: live calls
+// would skip that step, which is a decision an admin makes knowingly. A
+// forced removal says in its audit event which steps named the schedule.
+func (s *Service) RemoveSchedule(ctx context.Context, actor, name string, force bool) (StoredSchedule, error) {
+	if s.Policy == nil {
+		return StoredSchedule{}, errors.New("remove schedule: oncall.Service has no Policy, so it cannot tell whether an escalation policy names the schedule")
+	}
+	uses := PolicyUses(s.Policy, name)
+	if len(uses) > 0 && !force {
+		return StoredSchedule{}, errcode.Errorf(errcode.Conflict, "schedule %s is named by %s in %s; live calls would skip it. Use --force to remove it anyway",
+			name, strings.Join(uses, ", "), s.Policy.Source)
+	}
+	forced := ""
+	if len(uses) > 0 {
+		forced = "; forced, named by " + strings.Join(uses, ", ")
+	}
 	var out StoredSchedule
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
@@ -220,7 +241,7 @@ func (s *Store) RemoveSchedule(ctx context.Context, actor, name string) (StoredS
 			return fmt.Errorf("delete schedule: %w", err)
 		}
 		return audit.Record(ctx, tx, audit.Event{Actor: actor, Action: "schedule.remove", Subject: "schedule " + out.Name,
-			Detail: fmt.Sprintf("members=%s; %d override(s) deleted", strings.Join(out.Members, ","), n)})
+			Detail: fmt.Sprintf("members=%s; %d override(s) deleted%s", strings.Join(out.Members, ","), n, forced)})
 	})
 	if err != nil && errcode.CodeOf(err) == errcode.Internal {
 		return StoredSchedule{}, fmt.Errorf("remove schedule %s: %w", name, err)
@@ -232,7 +253,7 @@ const scheduleColumns = `id, name, timezone, shift_minutes, handoff, created_at,
 
 // schedules reads every schedule with its members, ordered by name, in one
 // statement (it is on the phone line's path: every routing decision).
-func schedules(ctx context.Context, tx *store.Tx) ([]StoredSchedule, error) {
+func schedules(ctx context.Context, tx store.Querier) ([]StoredSchedule, error) {
 	var rows []struct {
 		scheduleRow
 		Member *string `db:"member"`
@@ -317,19 +338,6 @@ func trimAll(ss []string) []string {
 		out = append(out, strings.TrimSpace(s))
 	}
 	return out
-}
-
-// ShiftString writes a whole-minute shift length the way it is typed: 168h,
-// 1h30m, 45m.
-func ShiftString(d time.Duration) string {
-	h, m := int64(d/time.Hour), int64(d%time.Hour/time.Minute)
-	switch {
-	case h == 0:
-		return fmt.Sprintf("%dm", m)
-	case m == 0:
-		return fmt.Sprintf("%dh", h)
-	}
-	return fmt.Sprintf("%dh%dm", h, m)
 }
 
 // oneLine joins the lines of an errors.Join error, for a one-line message.

@@ -20,7 +20,7 @@ func BenchmarkSnapshot(b *testing.B) {
 		b.Run(string(e), func(b *testing.B) {
 			ctx := context.Background()
 			db := storetest.Open(b, e)
-			st := &oncall.Store{DB: db}
+			st := &oncall.Service{DB: db}
 			for i := range 30 {
 				mustEngineer(b, st, fmt.Sprintf("eng%02d", i), fmt.Sprintf("+1720555%04d", i))
 			}

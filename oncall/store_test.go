@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"supportline/audit"
+	"supportline/config"
 	"supportline/errcode"
 	"supportline/oncall"
 	"supportline/store"
@@ -17,7 +18,7 @@ import (
 // The store tests run on SQLite and PostgreSQL (storetest.Each); the
 // frozen clock starts at 2026-11-18 15:00 UTC (Wednesday 08:00 in Denver).
 
-func mustEngineer(tb testing.TB, st *oncall.Store, handle, phone string) oncall.Engineer {
+func mustEngineer(tb testing.TB, st *oncall.Service, handle, phone string) oncall.Engineer {
 	tb.Helper()
 	e, err := st.AddEngineer(context.Background(), "admin", oncall.NewEngineer{Handle: handle, Name: strings.ToUpper(handle[:1]) + handle[1:], Phone: phone})
 	if err != nil {
@@ -26,7 +27,7 @@ func mustEngineer(tb testing.TB, st *oncall.Store, handle, phone string) oncall.
 	return e
 }
 
-func mustSchedule(tb testing.TB, st *oncall.Store, name, tz string, shift time.Duration, handoff string, members ...string) oncall.StoredSchedule {
+func mustSchedule(tb testing.TB, st *oncall.Service, name, tz string, shift time.Duration, handoff string, members ...string) oncall.StoredSchedule {
 	tb.Helper()
 	h, err := oncall.ParseCivil(handoff)
 	if err != nil {
@@ -39,7 +40,7 @@ func mustSchedule(tb testing.TB, st *oncall.Store, name, tz string, shift time.D
 	return s
 }
 
-func mustOverride(tb testing.TB, st *oncall.Store, schedule, engineer, from, to string) oncall.StoredOverride {
+func mustOverride(tb testing.TB, st *oncall.Service, schedule, engineer, from, to string) oncall.StoredOverride {
 	tb.Helper()
 	o, err := st.AddOverride(context.Background(), "admin", oncall.NewOverride{Schedule: schedule, Engineer: engineer, From: from, To: to})
 	if err != nil {
@@ -66,7 +67,7 @@ func wantCode(t *testing.T, err error, code errcode.Code, contains string) {
 
 func actions(t *testing.T, db *store.DB) []string {
 	t.Helper()
-	evs, err := audit.List(context.Background(), db, audit.Filter{})
+	evs, err := (&audit.Service{DB: db}).List(context.Background(), audit.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func actions(t *testing.T, db *store.DB) []string {
 func TestEngineers(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		st := &oncall.Store{DB: db}
+		st := &oncall.Service{DB: db}
 		alice, err := st.AddEngineer(ctx, "admin", oncall.NewEngineer{Handle: "alice", Name: " Alice Ng ", Phone: "+1 (720) 555-0111", Email: "alice@example.com"})
 		if err != nil {
 			t.Fatal(err)
@@ -135,7 +136,7 @@ func TestEngineers(t *testing.T) {
 func TestSchedulesRoundTrip(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		st := &oncall.Store{DB: db}
+		st := &oncall.Service{DB: db, Policy: config.Default()}
 		mustEngineer(t, st, "alice", "+17205550111")
 		mustEngineer(t, st, "bob", "+17205550112")
 		// Repeated members weight the rotation; order must survive the trip.
@@ -193,7 +194,7 @@ func TestSchedulesRoundTrip(t *testing.T) {
 		t.Run("remove deletes members and overrides", func(t *testing.T) {
 			mustSchedule(t, st, "spare", "Europe/London", 12*time.Hour, "2026-01-05T08:00", "alice")
 			mustOverride(t, st, "spare", "bob", "2026-12-01T08:00", "2026-12-02T08:00")
-			if _, err := st.RemoveSchedule(ctx, "admin", "spare"); err != nil {
+			if _, err := st.RemoveSchedule(ctx, "admin", "spare", false); err != nil {
 				t.Fatal(err)
 			}
 			os, err := st.Overrides(ctx, "", time.Time{})
@@ -204,7 +205,7 @@ func TestSchedulesRoundTrip(t *testing.T) {
 			if strings.Join(es[0].Schedules, ",") != "" || strings.Join(es[1].Schedules, ",") != "primary" {
 				t.Fatalf("engineer schedules = %v / %v", es[0].Schedules, es[1].Schedules)
 			}
-			_, err = st.RemoveSchedule(ctx, "admin", "spare")
+			_, err = st.RemoveSchedule(ctx, "admin", "spare", false)
 			wantCode(t, err, errcode.NotFound, `no schedule "spare"`)
 		})
 		got2 := actions(t, db)
@@ -223,7 +224,7 @@ func TestSchedulesRoundTrip(t *testing.T) {
 func TestRemoveEngineer(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		st := &oncall.Store{DB: db}
+		st := &oncall.Service{DB: db}
 		mustEngineer(t, st, "alice", "+17205550111")
 		mustEngineer(t, st, "bob", "+17205550112")
 		mustSchedule(t, st, "primary", "America/Denver", 168*time.Hour, "2026-01-05T09:00", "alice", "bob")
@@ -238,8 +239,14 @@ func TestRemoveEngineer(t *testing.T) {
 			}
 		}
 		// The clock is 2026-11-18 15:00 UTC: one override ended, one has not.
+		// The ended one was added while it was still to come (AddOverride
+		// refuses the past).
+		clock := storetest.ClockOf(db)
+		now := clock.Now()
+		clock.Set(mustParse(t, "2026-10-31T00:00:00Z"))
 		past := mustOverride(t, st, "primary", "alice", "2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z")
 		future := mustOverride(t, st, "primary", "alice", "2026-11-18T00:00:00Z", "2026-11-19T00:00:00Z")
+		clock.Set(now)
 		_, err = st.RemoveEngineer(ctx, "admin", "alice")
 		wantCode(t, err, errcode.Conflict, "covers override(s) #"+itoa(future.ID)+", which have not ended")
 
@@ -267,15 +274,19 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func TestOverrides(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		st := &oncall.Store{DB: db}
+		st := &oncall.Service{DB: db}
 		mustEngineer(t, st, "alice", "+17205550111")
 		mustEngineer(t, st, "dave", "+17205550114")
 		mustSchedule(t, st, "primary", "America/Denver", 168*time.Hour, "2026-01-05T09:00", "alice")
 
 		t.Run("wall-clock bounds are read in the schedule's zone", func(t *testing.T) {
 			// 2026-03-08 is the spring-forward day in Denver: 00:00 is MST,
-			// 12:00 is MDT.
+			// 12:00 is MDT. Added the week before, while it is to come.
+			clock := storetest.ClockOf(db)
+			now := clock.Now()
+			clock.Set(mustParse(t, "2026-03-01T00:00:00Z"))
 			o := mustOverride(t, st, "primary", "dave", "2026-03-08T00:00", "2026-03-08T12:00")
+			clock.Set(now)
 			if !o.From.Equal(mustParse(t, "2026-03-08T07:00:00Z")) || !o.To.Equal(mustParse(t, "2026-03-08T18:00:00Z")) {
 				t.Fatalf("override bounds %s - %s", o.From, o.To)
 			}
@@ -326,9 +337,9 @@ func TestOverrides(t *testing.T) {
 
 // weeklyPrimary adds engineers alice, bob and dave, and a weekly "primary"
 // rotation of alice and bob handing off on Mondays at 09:00 Denver.
-func weeklyPrimary(t *testing.T, db *store.DB) *oncall.Store {
+func weeklyPrimary(t *testing.T, db *store.DB) *oncall.Service {
 	t.Helper()
-	st := &oncall.Store{DB: db}
+	st := &oncall.Service{DB: db}
 	mustEngineer(t, st, "alice", "+17205550111")
 	mustEngineer(t, st, "bob", "+17205550112")
 	mustEngineer(t, st, "dave", "+17205550114")
@@ -436,7 +447,7 @@ func TestOnCallAndUpcoming(t *testing.T) {
 func TestRemoveEngineerRacesAdds(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		st := &oncall.Store{DB: db}
+		st := &oncall.Service{DB: db}
 		mustSchedule(t, st, "desk", "America/Denver", 24*time.Hour, "2026-11-16T09:00")
 		const rounds = 20
 		for i := range rounds {
@@ -467,8 +478,8 @@ func TestRemoveEngineerRacesAdds(t *testing.T) {
 			}
 		}
 		var dangling int
-		if err := db.NoTx(ctx, func(tx *store.Tx) error {
-			return tx.Get(ctx, &dangling, `SELECT
+		if err := db.Statements(ctx, func(q *store.Q) error {
+			return q.Get(ctx, &dangling, `SELECT
 				(SELECT count(*) FROM schedule_members m WHERE NOT EXISTS (SELECT 1 FROM engineers e WHERE e.id = m.engineer_id)) +
 				(SELECT count(*) FROM overrides o WHERE NOT EXISTS (SELECT 1 FROM engineers e WHERE e.id = o.engineer_id))`)
 		}); err != nil {

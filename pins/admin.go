@@ -20,7 +20,7 @@ func (s *Service) Rotate(ctx context.Context, actor, supportID string) (string, 
 	var c accounts.Contact
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		c, err = accounts.ContactBySupportID(ctx, tx, supportID)
+		c, err = s.contactTx(ctx, tx, supportID)
 		return err
 	})
 	if err != nil {
@@ -44,7 +44,7 @@ func (s *Service) Rotate(ctx context.Context, actor, supportID string) (string, 
 	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		// The contact may have been removed while we hashed.
-		c, err := accounts.ContactBySupportID(ctx, tx, supportID)
+		c, err := s.contactTx(ctx, tx, supportID)
 		if err != nil {
 			return err
 		}
@@ -74,7 +74,7 @@ func (s *Service) Rotate(ctx context.Context, actor, supportID string) (string, 
 // a PIN is a conflict.
 func (s *Service) Revoke(ctx context.Context, actor, supportID string) error {
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
-		c, err := accounts.ContactBySupportID(ctx, tx, supportID)
+		c, err := s.contactTx(ctx, tx, supportID)
 		if err != nil {
 			return err
 		}
@@ -109,7 +109,7 @@ func (s *Service) Revoke(ctx context.Context, actor, supportID string) error {
 // counted.
 func (s *Service) Unlock(ctx context.Context, actor, supportID string) error {
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
-		c, err := accounts.ContactBySupportID(ctx, tx, supportID)
+		c, err := s.contactTx(ctx, tx, supportID)
 		if err != nil {
 			return err
 		}
@@ -140,6 +140,29 @@ func (s *Service) Unlock(ctx context.Context, actor, supportID string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("unlock PIN: %w", err)
+	}
+	return nil
+}
+
+// The pins service is what accounts forgets a removed contact's PIN with.
+var _ accounts.Credentials = (*Service)(nil)
+
+// ForgetTx deletes the PIN credential of the contact inside tx, the
+// transaction that removes the contact (accounts.Service.RemoveContact), so
+// that no derivative of their secret outlives the removal, and the two
+// commit or fail together. A contact without a PIN is no error.
+//
+// What stays, on purpose: the contact's live reservations in pin_attempts
+// (they settle as "PIN changed during verification" or expire, and a
+// failing one still counts against its calling number); the counters of
+// the entry keyed by the support ID in pin_entries (a removed ID is an
+// unmatched entry from now on, counted and locked under that very key, so
+// forgetting them would hand whoever is guessing a fresh run); and the
+// calling numbers' failures in pin_failures (the hourly throttle is about
+// the number, not the contact). None of them holds a secret.
+func (s *Service) ForgetTx(ctx context.Context, tx *store.Tx, contactID int64) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM pin_credentials WHERE contact_id = ?`, contactID); err != nil {
+		return fmt.Errorf("forget PIN: %w", err)
 	}
 	return nil
 }
@@ -185,7 +208,7 @@ type Status struct {
 func (s *Service) Status(ctx context.Context, supportID string) (Status, error) {
 	var st Status
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
-		c, err := accounts.ContactBySupportID(ctx, tx, supportID)
+		c, err := s.contactTx(ctx, tx, supportID)
 		if err != nil {
 			return err
 		}

@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 
-	"supportline/accounts"
 	"supportline/errcode"
 	"supportline/store"
 )
@@ -60,8 +59,8 @@ func unmatched(key string) string {
 // error (for a database failure only) never quotes them either.
 func (s *Service) Claim(ctx context.Context, entry string) (Claim, error) {
 	found := false
-	err := s.DB.NoTx(ctx, func(tx *store.Tx) error {
-		_, err := accounts.ContactBySupportID(ctx, tx, entry)
+	err := s.DB.Statements(ctx, func(q *store.Q) error {
+		_, err := s.contactTx(ctx, q, entry)
 		switch {
 		case err == nil:
 			found = true

@@ -47,8 +47,8 @@ func TestClaim(t *testing.T) {
 			}
 		})
 		t.Run("the key depends on the secret", func(t *testing.T) {
-			other := &Service{DB: db, Policy: testPolicy(), Secret: []byte("another secret")}
-			random := &Service{DB: db, Policy: testPolicy()}
+			other := &Service{DB: db, Accounts: f.acc, Policy: testPolicy(), Secret: []byte("another secret")}
+			random := &Service{DB: db, Accounts: f.acc, Policy: testPolicy()}
 			k := f.claim("48213377").Key
 			k2, err := other.Claim(ctx, "48213377")
 			if err != nil || k2.Key == k {
@@ -102,8 +102,8 @@ func TestUnknownLocksLikeKnown(t *testing.T) {
 				return f.cred(real).LockedUntil
 			}
 			var until *time.Time
-			if err := db.NoTx(ctx, func(tx *store.Tx) error {
-				c, err := readEntry(ctx, tx, f.svc.entryKey(s.entry))
+			if err := db.Statements(ctx, func(q *store.Q) error {
+				c, err := readEntry(ctx, q, f.svc.entryKey(s.entry))
 				until = c.LockedUntil
 				return err
 			}); err != nil {
@@ -157,7 +157,7 @@ func TestUnknownLocksLikeKnown(t *testing.T) {
 
 		// The audit log tells them apart for an admin (the contact is
 		// named), but records the same results.
-		evs, err := audit.List(ctx, db, audit.Filter{})
+		evs, err := (&audit.Service{DB: db}).List(ctx, audit.Filter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,7 +219,7 @@ func TestUnmatchedEntryLeavesNoDigits(t *testing.T) {
 		const from = "+14155550142"
 
 		places := func() map[string]string {
-			evs, err := audit.List(ctx, db, audit.Filter{})
+			evs, err := (&audit.Service{DB: db}).List(ctx, audit.Filter{})
 			if err != nil {
 				t.Fatal(err)
 			}

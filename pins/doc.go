@@ -14,7 +14,7 @@
 // The pure part ([Generate], [Blocked], [Hash], [Compare], [DummyCompare],
 // [Pool]) touches no database. [Service] builds on it: counters live in the
 // database and are updated atomically, so replicas share them. A
-// verification ([Service.Verify]) is refused in one statement when locked or
+// verification ([Service.Verify]) is refused after two reads when locked or
 // throttled; otherwise it reserves room (attempts in flight are reservations,
 // never failures), waits for room when as many attempts are in flight as
 // failures are left, hashes outside any transaction, and settles: only then

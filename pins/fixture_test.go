@@ -50,8 +50,12 @@ func newFixture(t testing.TB, db *store.DB, policy config.PinPolicy) *fixture {
 		}
 		return a
 	}
-	f.svc = &Service{DB: db, Policy: policy, Pool: NewPool(policy.MaxConcurrentHashes), Secret: []byte("test secret"),
+	// Each service points at the other (accounts forgets a removed
+	// contact's PIN through pins; pins reads contacts through accounts).
+	f.acc = new(accounts.Service)
+	f.svc = &Service{DB: db, Accounts: f.acc, Policy: policy, Pool: NewPool(policy.MaxConcurrentHashes), Secret: []byte("test secret"),
 		Log: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: noTime}))}
+	*f.acc = accounts.Service{DB: db, Policy: config.Default(), Credentials: f.svc}
 	f.svc.hashed = func(real bool) {
 		if real {
 			f.real.Add(1)
@@ -59,7 +63,6 @@ func newFixture(t testing.TB, db *store.DB, policy config.PinPolicy) *fixture {
 			f.decoy.Add(1)
 		}
 	}
-	f.acc = &accounts.Service{DB: db, Policy: config.Default()}
 	a, err := f.acc.AddAccount(context.Background(), "tester", accounts.NewAccount{Name: "Acme Corp", Plan: "premium"})
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +129,7 @@ func (f *fixture) cred(supportID string) credentialRow {
 	f.t.Helper()
 	var c *credentialRow
 	err := f.db.InTx(context.Background(), func(tx *store.Tx) error {
-		ct, err := accounts.ContactBySupportID(context.Background(), tx, supportID)
+		ct, err := f.acc.ContactBySupportIDTx(context.Background(), tx, supportID)
 		if err != nil {
 			return err
 		}

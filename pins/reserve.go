@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"supportline/accounts"
 	"supportline/errcode"
 	"supportline/store"
 )
@@ -69,12 +68,18 @@ const credentialColumns = `hash, rotated_at, revoked_at, failures, lockouts, loc
 
 // credential reads a contact's credential, or nil when it has none.
 func credential(ctx context.Context, tx *store.Tx, contactID int64, forUpdate bool) (*credentialRow, error) {
-	var c credentialRow
-	q := `SELECT ` + credentialColumns + ` FROM pin_credentials WHERE contact_id = ?`
+	lock := ""
 	if forUpdate {
-		q += tx.ForUpdate()
+		lock = tx.ForUpdate()
 	}
-	err := tx.Get(ctx, &c, q, contactID)
+	return readCredential(ctx, tx, contactID, lock)
+}
+
+// readCredential is credential for a Querier, with the locking clause lock
+// ("" outside a transaction, which has none to give).
+func readCredential(ctx context.Context, db store.Querier, contactID int64, lock string) (*credentialRow, error) {
+	var c credentialRow
+	err := db.Get(ctx, &c, `SELECT `+credentialColumns+` FROM pin_credentials WHERE contact_id = ?`+lock, contactID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -103,9 +108,9 @@ func lockEntry(ctx context.Context, tx *store.Tx, key string) (counters, error) 
 
 // readEntry reads an entry's counters without locking; none when it has no
 // row.
-func readEntry(ctx context.Context, tx *store.Tx, key string) (counters, error) {
+func readEntry(ctx context.Context, db store.Querier, key string) (counters, error) {
 	var c counters
-	err := tx.Get(ctx, &c, `SELECT `+entryColumns+` FROM pin_entries WHERE entry_key = ?`, key)
+	err := db.Get(ctx, &c, `SELECT `+entryColumns+` FROM pin_entries WHERE entry_key = ?`, key)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("read entry: %w", err)
 	}
@@ -113,64 +118,78 @@ func readEntry(ctx context.Context, tx *store.Tx, key string) (counters, error) 
 }
 
 // precheck answers the attempts refused without a hash (a throttled calling
-// number, a locked contact, a locked entry) in one statement outside any
-// transaction: an INSERT of the refusal's audit row that selects from the
-// throttle count and the locks, and so inserts nothing when there is
-// nothing to refuse. Someone hammering the line thus costs one round trip
-// an attempt. For that, the statement looks at the contacts table itself
-// (the identity columns only; accounts owns the rest) and builds the audit
-// row in SQL, the same row record writes. An entry's lock counts only when
+// number, a locked contact, a locked entry) from reads outside any
+// transaction, and records the refusal in a transaction of its own. The
+// contact comes from accounts (contactTx) and the throttle and locks from
+// one read of pins' tables, so an attempt that is let through costs two
+// statements, and a refusal three more (BEGIN, the audit row, a commit that
+// does not wait for the disk: refusals). An entry's lock counts only when
 // the claimed support ID is not a contact with a current PIN (a new contact
 // may since have been given an ID someone once mistyped). Whatever precheck
 // lets through, reserve checks again under locks; a refusal it decides from
 // rows a moment old is one those rows justified.
 func (s *Service) precheck(ctx context.Context, a *attempt) (bool, error) {
-	var row struct {
-		ContactID *int64 `db:"contact_id"`
-		AccountID *int64 `db:"account_id"`
-		Detail    string `db:"detail"`
-	}
-	var supportID any // NULL matches no contact
-	if a.claim.SupportID != "" {
-		supportID = a.claim.SupportID
-	}
-	err := s.DB.NoTx(ctx, func(tx *store.Tx) error {
-		now, limit := tx.Now, s.Policy.MaxFailuresPerNumberPerHour
-		return tx.Get(ctx, &row, `INSERT INTO audit_events (at, actor, action, account_id, contact_id, subject, caller, result, detail)
-			SELECT ?, 'caller', 'pin.verify', s.account_id, s.contact_id,
-				CASE WHEN s.contact_id IS NULL THEN ? ELSE '' END, ?, ?,
-				CASE WHEN s.recent >= ? THEN 'calling number had ' || s.recent || ' failures in the last hour'
-					WHEN s.contact_id IS NOT NULL AND s.locked_until > ? THEN 'contact locked until ' || `+tx.RFC3339("s.locked_until")+`
-					ELSE 'entry locked until ' || `+tx.RFC3339("s.entry_locked_until")+` END
-			FROM (SELECT
-					(SELECT count(*) FROM pin_failures WHERE caller = ? AND at > ?) AS recent,
-					c.id AS contact_id, c.account_id, p.locked_until,
-					CASE WHEN p.contact_id IS NOT NULL AND p.revoked_at IS NULL THEN 1 ELSE 0 END AS has_pin,
-					e.locked_until AS entry_locked_until
-				FROM (SELECT 1 AS one) x
-				LEFT JOIN contacts c ON c.support_id = ? AND c.removed_at IS NULL
-				LEFT JOIN pin_credentials p ON p.contact_id = c.id
-				LEFT JOIN pin_entries e ON e.entry_key = ?) s
-			WHERE s.recent >= ? OR (s.contact_id IS NOT NULL AND s.locked_until > ?)
-				OR (s.has_pin = 0 AND s.entry_locked_until > ?)
-			RETURNING contact_id, account_id, detail`,
-			now, a.subject, a.caller, string(Locked),
-			limit, now,
-			a.caller, now.Add(-window), supportID, a.key,
-			limit, now, now)
+	var detail string
+	err := s.DB.Statements(ctx, func(q *store.Q) error {
+		var err error
+		detail, err = s.refusal(ctx, q, a)
+		return err
 	})
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
 	if err != nil {
 		return false, fmt.Errorf("check throttle and locks: %w", err)
 	}
-	a.result, a.detail = Locked, row.Detail
-	if row.ContactID != nil {
-		a.known = true
-		a.contact.ID, a.contact.AccountID, a.contact.SupportID = *row.ContactID, *row.AccountID, a.claim.SupportID
+	if detail == "" {
+		return false, nil
+	}
+	if err := s.DB.InTx(ctx, func(tx *store.Tx) error { return s.refuse(ctx, tx, a, detail) }, refusals); err != nil {
+		return false, fmt.Errorf("record refusal: %w", err)
 	}
 	return true, nil
+}
+
+// refusal is why precheck refuses the attempt, or "" to let it through. It
+// sets a.contact and a.known for the claimed contact, if current.
+func (s *Service) refusal(ctx context.Context, q *store.Q, a *attempt) (string, error) {
+	var contactID any // NULL matches no credential
+	if a.claim.SupportID != "" {
+		c, err := s.contactTx(ctx, q, a.claim.SupportID)
+		switch {
+		case err == nil:
+			a.contact, a.known, contactID = c, true, c.ID
+		case errcode.Is(err, errcode.Invalid), errcode.Is(err, errcode.NotFound):
+			// An unmatched entry; the error quotes the claim: dropped.
+		default:
+			return "", err
+		}
+	}
+	var row struct {
+		Recent           int        `db:"recent"`
+		LockedUntil      *time.Time `db:"locked_until"`
+		HasPIN           int        `db:"has_pin"`
+		EntryLockedUntil *time.Time `db:"entry_locked_until"`
+	}
+	now := q.Now
+	err := q.Get(ctx, &row, `SELECT
+			(SELECT count(*) FROM pin_failures WHERE caller = ? AND at > ?) AS recent,
+			p.locked_until,
+			CASE WHEN p.contact_id IS NOT NULL AND p.revoked_at IS NULL THEN 1 ELSE 0 END AS has_pin,
+			e.locked_until AS entry_locked_until
+		FROM (SELECT 1 AS one) x
+		LEFT JOIN pin_credentials p ON p.contact_id = ?
+		LEFT JOIN pin_entries e ON e.entry_key = ?`,
+		a.caller, now.Add(-window), contactID, a.key)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case row.Recent >= s.Policy.MaxFailuresPerNumberPerHour:
+		return fmt.Sprintf("calling number had %d failures in the last hour", row.Recent), nil
+	case a.known && row.LockedUntil != nil && row.LockedUntil.After(now):
+		return "contact locked until " + row.LockedUntil.UTC().Format(time.RFC3339), nil
+	case row.HasPIN == 0 && row.EntryLockedUntil != nil && row.EntryLockedUntil.After(now):
+		return "entry locked until " + row.EntryLockedUntil.UTC().Format(time.RFC3339), nil
+	}
+	return "", nil
 }
 
 // errNoRoom says that reserve found no room for the attempt, and rolled
@@ -195,7 +214,7 @@ func (s *Service) reserve(ctx context.Context, tx *store.Tx, a *attempt) error {
 	a.reset() // start clean should InTx ever retry, and on every wait
 
 	if a.claim.SupportID != "" {
-		c, err := accounts.ContactBySupportID(ctx, tx, a.claim.SupportID)
+		c, err := s.contactTx(ctx, tx, a.claim.SupportID)
 		switch {
 		case err == nil:
 			a.contact, a.known = c, true
@@ -283,7 +302,7 @@ type inFlight struct {
 	SubjectLive    int `db:"subject_live"`    // the live reservations of the contact or entry
 }
 
-func (s *Service) inFlight(ctx context.Context, tx *store.Tx, a *attempt, now time.Time) (inFlight, error) {
+func (s *Service) inFlight(ctx context.Context, db store.Querier, a *attempt, now time.Time) (inFlight, error) {
 	var contactID, entryKey any // NULL counts nothing
 	if a.hash != "" {
 		contactID = a.contact.ID
@@ -293,7 +312,7 @@ func (s *Service) inFlight(ctx context.Context, tx *store.Tx, a *attempt, now ti
 	}
 	live := now.Add(-reservationTTL)
 	var n inFlight
-	err := tx.Get(ctx, &n, `SELECT
+	err := db.Get(ctx, &n, `SELECT
 			(SELECT count(*) FROM pin_failures WHERE caller = ? AND at > ?) AS caller_failures,
 			(SELECT count(*) FROM pin_attempts WHERE caller = ? AND started_at > ?) AS caller_live,
 			(SELECT count(*) FROM pin_attempts WHERE contact_id = ? AND started_at > ?)
@@ -325,12 +344,12 @@ func (s *Service) room(a *attempt, st counters, n inFlight, now time.Time) bool 
 // there is room now, or a lock or the throttle to answer.
 func (s *Service) probe(ctx context.Context, a *attempt) (bool, error) {
 	try := false
-	err := s.DB.NoTx(ctx, func(tx *store.Tx) error {
-		now := tx.Now
+	err := s.DB.Statements(ctx, func(q *store.Q) error {
+		now := q.Now
 		var st counters
 		switch {
 		case a.hash != "":
-			cred, err := credential(ctx, tx, a.contact.ID, false)
+			cred, err := readCredential(ctx, q, a.contact.ID, "")
 			if err != nil || cred == nil {
 				try = true // changed: let reserve look again
 				return err
@@ -338,7 +357,7 @@ func (s *Service) probe(ctx context.Context, a *attempt) (bool, error) {
 			st = cred.counters
 		case a.countEntry:
 			var err error
-			if st, err = readEntry(ctx, tx, a.key); err != nil {
+			if st, err = readEntry(ctx, q, a.key); err != nil {
 				return err
 			}
 		}
@@ -346,7 +365,7 @@ func (s *Service) probe(ctx context.Context, a *attempt) (bool, error) {
 			try = true
 			return nil
 		}
-		n, err := s.inFlight(ctx, tx, a, now)
+		n, err := s.inFlight(ctx, q, a, now)
 		if err != nil {
 			return err
 		}
@@ -356,15 +375,19 @@ func (s *Service) probe(ctx context.Context, a *attempt) (bool, error) {
 	return try, err
 }
 
+// refusals is how the audit row of a refused attempt commits (see refuse):
+// the one place that choice is made. precheck's transaction, which only
+// refuses, starts lax (on PostgreSQL: on the lax pool); reserve learns
+// that it refuses midway, and refuse sets it on the transaction.
+const refusals = store.Lax
+
 // refuse records a refusal (Locked, no hash, no counter changed). Its only
 // write is the audit row (and the calling number's lock row), so the commit
-// does not wait for the disk: a refusal must stay cheap while someone
-// hammers the line, and losing the audit row of a refusal in a database
-// crash loses no state.
+// need not wait for the disk (refusals): a refusal must stay cheap while
+// someone hammers the line, and losing the audit row of a refusal in a
+// database crash loses no state.
 func (s *Service) refuse(ctx context.Context, tx *store.Tx, a *attempt, detail string) error {
 	a.result, a.detail = Locked, detail
-	if err := tx.RelaxDurability(ctx); err != nil {
-		return err
-	}
+	tx.Durability = refusals
 	return s.record(ctx, tx, a, Locked)
 }

@@ -63,8 +63,8 @@ func (o *overlap) slow(d time.Duration) func() {
 func (f *fixture) count(table string) int {
 	f.t.Helper()
 	var n int
-	if err := f.db.NoTx(context.Background(), func(tx *store.Tx) error {
-		return tx.Get(context.Background(), &n, `SELECT count(*) FROM `+table)
+	if err := f.db.Statements(context.Background(), func(q *store.Q) error {
+		return q.Get(context.Background(), &n, `SELECT count(*) FROM `+table)
 	}); err != nil {
 		f.t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func TestPINNeverStoredOrLogged(t *testing.T) {
 			t.Errorf("stored credential does not start with the default PHC prefix: %.30s...", hash)
 		}
 
-		evs, err := audit.List(ctx, db, audit.Filter{})
+		evs, err := (&audit.Service{DB: db}).List(ctx, audit.Filter{})
 		if err != nil {
 			t.Fatal(err)
 		}

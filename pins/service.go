@@ -77,11 +77,17 @@ const (
 )
 
 // Service verifies and administers PINs. Counters live in the database, so
-// any number of replicas may share one; the zero value is not usable: set DB
-// and Policy (a validated config.PinPolicy), and Secret in a server.
+// any number of replicas may share one; the zero value is not usable: build
+// it as a literal with DB, Accounts and Policy (a validated
+// config.PinPolicy) set, and Secret in a server.
 type Service struct {
 	// DB holds the credentials, the counters and the audit log.
 	DB *store.DB
+	// Accounts reads the contacts a PIN belongs to (contacts are its
+	// table). Required: without it every method that names a contact
+	// fails. Its Credentials is normally this Service, for contact removal;
+	// reading contacts does not need that.
+	Accounts *accounts.Service
 	// Policy is the pins section of a validated policy file: length,
 	// argon2 cost of new hashes, lockout and throttle limits, max age.
 	Policy config.PinPolicy
@@ -123,6 +129,15 @@ type Service struct {
 	// settleHook, when set (by tests), runs inside every transaction that
 	// records an outcome; an error fails (and rolls back) that transaction.
 	settleHook func() error
+}
+
+// contactTx reads the current contact with supportID inside q, through
+// Accounts (errcode.Invalid for a malformed ID, errcode.NotFound for none).
+func (s *Service) contactTx(ctx context.Context, q store.Querier, supportID string) (accounts.Contact, error) {
+	if s.Accounts == nil {
+		return accounts.Contact{}, errors.New("pins.Service has no Accounts to read contacts with")
+	}
+	return s.Accounts.ContactBySupportIDTx(ctx, q, supportID)
 }
 
 func (s *Service) pool() *Pool {
@@ -218,8 +233,10 @@ func (s *Service) newAttempt(claim Claim, callerNumber string) (*attempt, error)
 // logs, stores or returns pin, nor any digit of an unmatched entry.
 //
 // Order of work:
-//  1. One statement refuses a throttled calling number, a locked contact or
-//     a locked entry (precheck), and writes the refusal's audit event.
+//  1. Two reads outside any transaction (the contact, through accounts;
+//     the throttle and the locks) refuse a throttled calling number, a
+//     locked contact or a locked entry (precheck), and a short transaction
+//     that need not wait for the disk writes the refusal's audit event.
 //  2. One short transaction reserves the attempt: it reads the contact,
 //     locks the row of what the attempt counts against (the credential, or
 //     the entry's row for an unmatched entry or a contact without a PIN)

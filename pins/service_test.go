@@ -260,7 +260,7 @@ func TestUnknownSupportID(t *testing.T) {
 
 func lastEvent(t *testing.T, db *store.DB) audit.Event {
 	t.Helper()
-	evs, err := audit.List(context.Background(), db, audit.Filter{Limit: 1})
+	evs, err := (&audit.Service{DB: db}).List(context.Background(), audit.Filter{Limit: 1})
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("audit list: %v %v", evs, err)
 	}
@@ -692,8 +692,8 @@ func TestPrune(t *testing.T) {
 		}
 
 		count := func(table string) (n int) {
-			if err := db.NoTx(ctx, func(tx *store.Tx) error {
-				return tx.Get(ctx, &n, `SELECT count(*) FROM `+table)
+			if err := db.Statements(ctx, func(q *store.Q) error {
+				return q.Get(ctx, &n, `SELECT count(*) FROM `+table)
 			}); err != nil {
 				t.Fatal(err)
 			}

@@ -89,13 +89,14 @@ type Step struct {
 	Override int64 `json:"override,omitempty"`
 }
 
-// MarshalJSON writes Ring as a duration string ("20s").
+// MarshalJSON writes Ring as people type it ("20s", "2m"), not in Go's
+// form ("2m0s"): scripts and people read it.
 func (s Step) MarshalJSON() ([]byte, error) {
 	type plain Step
 	return json.Marshal(struct {
 		plain
 		Ring string `json:"ring"`
-	}{plain(s), s.Ring.String()})
+	}{plain(s), oncall.FormatDuration(s.Ring)})
 }
 
 // Route is a routing decision and its reasons.

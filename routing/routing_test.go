@@ -1,6 +1,7 @@
 package routing_test
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -365,5 +366,26 @@ func TestExplain(t *testing.T) {
 	out = refused.Explain()
 	if !strings.Contains(out, "decision: refuse\n") || !strings.Contains(out, "message:  Phone support is not part of your plan.") || strings.Contains(out, "sla:") {
 		t.Errorf("refusal explained:\n%s", out)
+	}
+}
+
+// Ring times reach people (route explain, --json) as they are typed in the
+// policy file: "2m", not Go's "2m0s".
+func TestRingIsWrittenForPeople(t *testing.T) {
+	p := config.Default()
+	p.EscalationPolicies["oncall"].Steps[0].RingTimeout = 2 * time.Minute
+	p.EscalationPolicies["oncall"].Steps[1].RingTimeout = 90 * time.Second
+	r, err := routing.Decide(routing.Input{Policy: p, Plan: "premium", Priority: 1, At: mustTime(t, "2026-11-21T03:00:00-07:00"),
+		Schedules: roster(t), Engineers: engineers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := r.Explain()
+	if !strings.Contains(out, "+17205550111, ring 2m [step 1") || !strings.Contains(out, "+17205550113, ring 1m30s [step 2") {
+		t.Errorf("Explain:\n%s", out)
+	}
+	js, err := json.Marshal(r.Steps)
+	if err != nil || !strings.Contains(string(js), `"ring":"2m"`) || !strings.Contains(string(js), `"ring":"1m30s"`) {
+		t.Errorf("steps json %s %v", js, err)
 	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -41,6 +42,27 @@ func IsPrepared(db *DB, q string) bool {
 // ShiftStatementClock moves the statement cache's clock by d.
 func ShiftStatementClock(db *DB, d time.Duration) {
 	db.stmts.now = func() time.Time { return time.Now().Add(d) }
+}
+
+// WaitPrepares waits for the statement cache's background prepares in
+// flight; call it only while nothing else runs statements on db. A
+// statement's prepare starts before the statement returns, so afterwards
+// the cache holds every statement run before the call that it will hold.
+func WaitPrepares(db *DB) {
+	if db.stmts != nil {
+		db.stmts.running.Wait()
+	}
+	if db.lax != nil && db.lax.stmts != nil {
+		db.lax.stmts.running.Wait()
+	}
+}
+
+// LaxSQL is the lax pool (PostgreSQL), or nil.
+func LaxSQL(db *DB) *sql.DB {
+	if db.lax == nil {
+		return nil
+	}
+	return db.lax.x.DB
 }
 
 // SetLaxOptions replaces the server options of the lax pool for databases

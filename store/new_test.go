@@ -32,11 +32,12 @@ func TestNewBeforePostgres(t *testing.T) {
 		{"Migrated", func(ctx context.Context) error { _, err := db.Migrated(ctx); return err }},
 		{"Migrate", func(ctx context.Context) error { _, err := db.Migrate(ctx); return err }},
 		{"CheckLax", db.CheckLax},
-		{"NoTx Get", func(ctx context.Context) error {
+		{"Statements Get", func(ctx context.Context) error {
 			var n int
-			return db.NoTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &n, q, 1) })
+			return db.Statements(ctx, func(s *store.Q) error { return s.Get(ctx, &n, q, 1) })
 		}},
 		{"InTx", func(ctx context.Context) error { return db.InTx(ctx, func(*store.Tx) error { return nil }) }},
+		{"InTx lax", func(ctx context.Context) error { return db.InTx(ctx, func(*store.Tx) error { return nil }, store.Lax) }},
 	}
 	for _, op := range down {
 		took, err := bounded(t, op.name+" with the server down", 3*time.Second, op.fn)
@@ -65,17 +66,20 @@ func TestNewBeforePostgres(t *testing.T) {
 		t.Fatalf("CheckLax once the server is up: %v", err)
 	}
 	var setting string
-	if err := db.Lax().NoTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &setting, `SHOW synchronous_commit`) }); err != nil || setting != "off" {
-		t.Fatalf("Lax: synchronous_commit = %q, %v; want off", setting, err)
+	if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &setting, `SHOW synchronous_commit`) }, store.Lax); err != nil || setting != "off" {
+		t.Fatalf("lax InTx: synchronous_commit = %q, %v; want off", setting, err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); store.PreparedStatements(db) == 0; time.Sleep(20 * time.Millisecond) {
-		var n int
-		if err := db.NoTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &n, q, 1) }); err != nil || n != 2 {
-			t.Fatalf("%s = %d, %v", q, n, err)
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("a statement first tried while the server was down is still not prepared 10 s after it came up")
-		}
+	// A statement first tried while the server was down is prepared again
+	// once its retry time (retryUnanswered) has passed.
+	store.WaitPrepares(db)
+	store.ShiftStatementClock(db, 2*time.Second)
+	var n int
+	if err := db.Statements(ctx, func(s *store.Q) error { return s.Get(ctx, &n, q, 1) }); err != nil || n != 2 {
+		t.Fatalf("%s = %d, %v", q, n, err)
+	}
+	store.WaitPrepares(db)
+	if store.PreparedStatements(db) == 0 {
+		t.Fatal("a statement first tried while the server was down is not prepared after the server came up")
 	}
 }
 

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -61,9 +62,9 @@ func openViaProxy(t *testing.T, params string) (*store.DB, *storetest.Proxy) {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	err = db.NoTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO accounts (number, name, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
-			"100001", "Acme", "premium", tx.Now, tx.Now)
+	err = db.Statements(ctx, func(q *store.Q) error {
+		_, err := q.Exec(ctx, `INSERT INTO accounts (number, name, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+			"100001", "Acme", "premium", q.Now, q.Now)
 		return err
 	})
 	if err != nil {
@@ -96,7 +97,7 @@ func pqGoroutines() int {
 // A hung PostgreSQL (the proxy frozen: connections open, nothing answered)
 // fails every kind of call when its context ends, on the statement cache's
 // prepared statements and on fresh ones, in and out of transactions, on
-// both pools, on established connections and on new ones; leaves no lib/pq
+// both pools (durable and lax), on established connections and on new ones; leaves no lib/pq
 // goroutine behind for long; and once it answers again every call works.
 func TestFrozenPostgres(t *testing.T) {
 	db, p := openViaProxy(t, "")
@@ -116,41 +117,47 @@ func TestFrozenPostgres(t *testing.T) {
 				return err
 			})
 		}},
-		{"NoTx Get", func(ctx context.Context) error {
+		{"Statements Get", func(ctx context.Context) error {
 			var name string
-			return db.NoTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &name, byNumber, "100001") })
+			return db.Statements(ctx, func(q *store.Q) error { return q.Get(ctx, &name, byNumber, "100001") })
 		}},
-		{"NoTx Get of a new statement", func(ctx context.Context) error {
+		{"Statements Get of a new statement", func(ctx context.Context) error {
 			fresh++
 			var n int
-			return db.NoTx(ctx, func(tx *store.Tx) error {
-				return tx.Get(ctx, &n, fmt.Sprintf(`SELECT count(*) + %d FROM accounts`, fresh))
+			return db.Statements(ctx, func(q *store.Q) error {
+				return q.Get(ctx, &n, fmt.Sprintf(`SELECT count(*) + %d FROM accounts`, fresh))
 			})
 		}},
-		{"NoTx Exec", func(ctx context.Context) error {
-			return db.NoTx(ctx, func(tx *store.Tx) error {
-				_, err := tx.Exec(ctx, `UPDATE accounts SET name = ? WHERE number = ?`, "Acme", "100001")
+		{"Statements Exec", func(ctx context.Context) error {
+			return db.Statements(ctx, func(q *store.Q) error {
+				_, err := q.Exec(ctx, `UPDATE accounts SET name = ? WHERE number = ?`, "Acme", "100001")
 				return err
 			})
 		}},
-		{"NoTx Select", func(ctx context.Context) error {
+		{"Statements Select", func(ctx context.Context) error {
 			var names []string
-			return db.NoTx(ctx, func(tx *store.Tx) error { return tx.Select(ctx, &names, `SELECT name FROM accounts ORDER BY id`) })
+			return db.Statements(ctx, func(q *store.Q) error { return q.Select(ctx, &names, `SELECT name FROM accounts ORDER BY id`) })
 		}},
-		{"Lax NoTx Exec", func(ctx context.Context) error {
-			return db.Lax().NoTx(ctx, func(tx *store.Tx) error {
+		{"lax Statements Exec", func(ctx context.Context) error {
+			return db.Statements(ctx, func(q *store.Q) error {
+				_, err := q.Exec(ctx, `UPDATE accounts SET updated_at = ? WHERE number = ?`, q.Now, "100001")
+				return err
+			}, store.Lax)
+		}},
+		{"lax InTx", func(ctx context.Context) error {
+			return db.InTx(ctx, func(tx *store.Tx) error {
+				var name string
+				return tx.Get(ctx, &name, byNumber, "100001")
+			}, store.Lax)
+		}},
+		{"InTx turned lax", func(ctx context.Context) error {
+			return db.InTx(ctx, func(tx *store.Tx) error {
+				tx.Durability = store.Lax
 				_, err := tx.Exec(ctx, `UPDATE accounts SET updated_at = ? WHERE number = ?`, tx.Now, "100001")
 				return err
 			})
 		}},
-		{"Lax InTx", func(ctx context.Context) error {
-			return db.Lax().InTx(ctx, func(tx *store.Tx) error {
-				var name string
-				return tx.Get(ctx, &name, byNumber, "100001")
-			})
-		}},
 		{"Ping", db.Ping},
-		{"Lax Ping", db.Lax().Ping},
 	}
 	run := func(d time.Duration, wantErr bool) (worst time.Duration) {
 		t.Helper()
@@ -166,13 +173,11 @@ func TestFrozenPostgres(t *testing.T) {
 		}
 		return worst
 	}
-	// Warm both pools and let the statement cache prepare what it will.
+	// Warm both pools and let the statement caches prepare what they will.
 	for range 3 {
 		run(5*time.Second, false)
 	}
-	for deadline := time.Now().Add(10 * time.Second); store.PreparedStatements(db) < 4 && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
-	}
+	store.WaitPrepares(db)
 	if n := store.PreparedStatements(db); n < 4 {
 		t.Fatalf("%d statements prepared, want at least 4", n)
 	}
@@ -207,14 +212,11 @@ func TestFrozenPostgres(t *testing.T) {
 	for range 2 {
 		run(5*time.Second, false)
 	}
-	for _, d := range []*store.DB{db, db.Lax()} {
-		// The statement cache prepares in the background, on a connection
-		// of its own for a moment: wait for it.
-		st := d.SQL().Stats()
-		for deadline := time.Now().Add(5 * time.Second); st.InUse != 0 && time.Now().Before(deadline); st = d.SQL().Stats() {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if st.InUse != 0 {
+	// The statement cache prepares in the background, on a connection of
+	// its own for a moment: wait for it.
+	store.WaitPrepares(db)
+	for _, pool := range []*sql.DB{db.SQL(), store.LaxSQL(db)} {
+		if st := pool.Stats(); st.InUse != 0 {
 			t.Errorf("after the thaw, %d connections are still in use: %+v", st.InUse, st)
 		}
 	}
@@ -237,11 +239,12 @@ func TestFrozenTransactionNotReused(t *testing.T) {
 	// the single connection.
 	db, p := openViaProxy(t, "statement_cache=off")
 	ctx := context.Background()
-	for _, d := range []*store.DB{db, db.Lax()} {
-		d.SQL().SetMaxOpenConns(1)
+	db.SQL().SetMaxOpenConns(1)
+	store.LaxSQL(db).SetMaxOpenConns(1)
+	for _, d := range []store.Durability{store.Durable, store.Lax} {
 		pid := func() (pid int) {
 			t.Helper()
-			err := d.InTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &pid, `SELECT pg_backend_pid()`) })
+			err := db.InTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &pid, `SELECT pg_backend_pid()`) }, d)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -249,7 +252,7 @@ func TestFrozenTransactionNotReused(t *testing.T) {
 		}
 		before := pid()
 		_, err := bounded(t, "a transaction frozen after its first statement", 300*time.Millisecond, func(ctx context.Context) error {
-			return d.InTx(ctx, func(tx *store.Tx) error {
+			return db.InTx(ctx, func(tx *store.Tx) error {
 				var n int
 				if err := tx.Get(ctx, &n, `SELECT count(*) FROM accounts`); err != nil {
 					return err
@@ -257,7 +260,7 @@ func TestFrozenTransactionNotReused(t *testing.T) {
 				p.Freeze()
 				_, err := tx.Exec(ctx, `UPDATE accounts SET name = ? WHERE number = ?`, "Frozen", "100001")
 				return err
-			})
+			}, d)
 		})
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("InTx = %v, want context.DeadlineExceeded", err)
@@ -268,15 +271,15 @@ func TestFrozenTransactionNotReused(t *testing.T) {
 		}
 		for i := range 20 {
 			var got int
-			err := d.InTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &got, `SELECT CAST(? AS INTEGER)`, i) })
+			err := db.InTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &got, `SELECT CAST(? AS INTEGER)`, i) }, d)
 			if err != nil || got != i {
 				t.Fatalf("SELECT %d after the thaw = %d, %v", i, got, err)
 			}
 		}
 		var name string
-		if err := d.NoTx(ctx, func(tx *store.Tx) error {
-			return tx.Get(ctx, &name, `SELECT name FROM accounts WHERE number = ?`, "100001")
-		}); err != nil || name != "Acme" {
+		if err := db.Statements(ctx, func(q *store.Q) error {
+			return q.Get(ctx, &name, `SELECT name FROM accounts WHERE number = ?`, "100001")
+		}, d); err != nil || name != "Acme" {
 			t.Fatalf("name = %q, %v; want the interrupted update rolled back", name, err)
 		}
 	}
@@ -307,15 +310,15 @@ func TestFrozenUnderLoad(t *testing.T) {
 		wg.Go(func() {
 			for i := 0; !stop.Load(); i++ {
 				v := w*1_000_000 + i
-				d := db
+				d := store.Durable
 				if i%3 == 0 {
-					d = db.Lax()
+					d = store.Lax
 				}
 				ctx, cancel := context.WithTimeout(context.Background(), deadline)
 				start := time.Now()
 				var err error
 				if i%2 == 0 {
-					err = d.InTx(ctx, func(tx *store.Tx) error {
+					err = db.InTx(ctx, func(tx *store.Tx) error {
 						var got int
 						if err := tx.Get(ctx, &got, `SELECT CAST(? AS INTEGER)`, v); err != nil {
 							return err
@@ -328,12 +331,12 @@ func TestFrozenUnderLoad(t *testing.T) {
 							return err
 						}
 						return check("a transaction's last statement", got, v+1)
-					})
+					}, d)
 				} else {
 					var got []int
-					err = d.NoTx(ctx, func(tx *store.Tx) error {
-						return tx.Select(ctx, &got, `SELECT CAST(? AS INTEGER) UNION ALL SELECT CAST(? AS INTEGER)`, v, v+2)
-					})
+					err = db.Statements(ctx, func(q *store.Q) error {
+						return q.Select(ctx, &got, `SELECT CAST(? AS INTEGER) UNION ALL SELECT CAST(? AS INTEGER)`, v, v+2)
+					}, d)
 					if err == nil && (len(got) != 2 || got[0] != v || got[1] != v+2) {
 						t.Errorf("a statement outside transactions read %v, want [%d %d]", got, v, v+2)
 					}
@@ -372,9 +375,9 @@ func TestFrozenUnderLoad(t *testing.T) {
 
 	ctx := context.Background()
 	for i := range 50 {
-		for _, d := range []*store.DB{db, db.Lax()} {
+		for _, d := range []store.Durability{store.Durable, store.Lax} {
 			var got int
-			err := d.InTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &got, `SELECT CAST(? AS INTEGER)`, i) })
+			err := db.InTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &got, `SELECT CAST(? AS INTEGER)`, i) }, d)
 			if err != nil || got != i {
 				t.Fatalf("after the thaw: SELECT %d = %d, %v", i, got, err)
 			}
@@ -387,32 +390,28 @@ func TestFrozenUnderLoad(t *testing.T) {
 func TestRefusedPostgres(t *testing.T) {
 	db, p := openViaProxy(t, "")
 	p.Refuse()
-	for _, d := range []*store.DB{db, db.Lax()} {
-		took, err := bounded(t, "Ping while refused", 5*time.Second, d.Ping)
-		if err == nil {
-			t.Fatal("Ping succeeded while the server refuses connections")
-		}
-		if took > slack {
-			t.Errorf("Ping took %v to report a refused connection", took)
-		}
+	took, err := bounded(t, "Ping while refused", 5*time.Second, db.Ping)
+	if err == nil {
+		t.Fatal("Ping succeeded while the server refuses connections")
+	}
+	if took > slack {
+		t.Errorf("Ping took %v to report a refused connection", took)
 	}
 	p.Accept()
 	ctx := context.Background()
-	for _, d := range []*store.DB{db, db.Lax()} {
-		// Once in a while (1 run in 3 under -race, seen here) the first
-		// Ping after the restart still meets a connection the restart
-		// broke and answers driver.ErrBadConn; the next one must work.
-		if _, err := bounded(t, "Ping after Accept", 5*time.Second, d.Ping); err != nil {
-			t.Logf("first Ping after Accept: %v", err)
-			if _, err := bounded(t, "second Ping after Accept", 5*time.Second, d.Ping); err != nil {
-				t.Fatal(err)
-			}
+	// Once in a while (1 run in 3 under -race, seen here) the first Ping
+	// after the restart still meets a connection the restart broke and
+	// answers driver.ErrBadConn; the next one must work.
+	if _, err := bounded(t, "Ping after Accept", 5*time.Second, db.Ping); err != nil {
+		t.Logf("first Ping after Accept: %v", err)
+		if _, err := bounded(t, "second Ping after Accept", 5*time.Second, db.Ping); err != nil {
+			t.Fatal(err)
 		}
 	}
 	p.DropAll()
 	var name string
-	if err := db.NoTx(ctx, func(tx *store.Tx) error {
-		return tx.Get(ctx, &name, `SELECT name FROM accounts WHERE number = ?`, "100001")
+	if err := db.Statements(ctx, func(q *store.Q) error {
+		return q.Get(ctx, &name, `SELECT name FROM accounts WHERE number = ?`, "100001")
 	}); err != nil || name != "Acme" {
 		t.Fatalf("after reset connections: name = %q, %v", name, err)
 	}
@@ -450,9 +449,9 @@ func TestSQLiteBusy(t *testing.T) {
 	}
 	insert := func(number string) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
-			return db.NoTx(ctx, func(tx *store.Tx) error {
-				_, err := tx.Exec(ctx, `INSERT INTO accounts (number, name, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
-					number, "Acme", "premium", tx.Now, tx.Now)
+			return db.Statements(ctx, func(q *store.Q) error {
+				_, err := q.Exec(ctx, `INSERT INTO accounts (number, name, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+					number, "Acme", "premium", q.Now, q.Now)
 				return err
 			})
 		}
@@ -463,8 +462,8 @@ func TestSQLiteBusy(t *testing.T) {
 		fn   func(ctx context.Context) error
 	}{
 		{"InTx (BEGIN IMMEDIATE)", func(ctx context.Context) error { return db.InTx(ctx, func(*store.Tx) error { return nil }) }},
-		{"NoTx INSERT", insert("100001")},
-		{"Lax InTx", func(ctx context.Context) error { return db.Lax().InTx(ctx, func(*store.Tx) error { return nil }) }},
+		{"Statements INSERT", insert("100001")},
+		{"lax InTx", func(ctx context.Context) error { return db.InTx(ctx, func(*store.Tx) error { return nil }, store.Lax) }},
 	} {
 		took, err := bounded(t, op.name+" while another connection writes", budget, op.fn)
 		if !errors.Is(err, context.DeadlineExceeded) {
@@ -486,11 +485,11 @@ func TestSQLiteBusy(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bounded(t, "NoTx INSERT after the lock is released", 5*time.Second, insert("100003")); err != nil {
+	if _, err := bounded(t, "Statements INSERT after the lock is released", 5*time.Second, insert("100003")); err != nil {
 		t.Fatal(err)
 	}
 	var n int
-	if err := db.NoTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &n, `SELECT count(*) FROM accounts`) }); err != nil || n != 2 {
+	if err := db.Statements(ctx, func(q *store.Q) error { return q.Get(ctx, &n, `SELECT count(*) FROM accounts`) }); err != nil || n != 2 {
 		t.Fatalf("accounts = %d, %v; want the 2 written after the lock was released", n, err)
 	}
 }

@@ -131,17 +131,18 @@ func (c *stmtCache) prepare(q string) {
 	c.m.Store(q, s)
 }
 
-// stmt returns q prepared for tx's connection, or nil to run it unprepared.
-func (tx *Tx) stmt(ctx context.Context, q string) *sqlx.Stmt {
-	if tx.stmts == nil {
+// stmt returns q prepared for r's connection (its transaction's, or any
+// of the pool's), or nil to run it unprepared.
+func (r *runner) stmt(ctx context.Context, q string) *sqlx.Stmt {
+	if r.stmts == nil {
 		return nil
 	}
-	s := tx.stmts.get(q)
+	s := r.stmts.get(q)
 	if s == nil {
 		return nil
 	}
-	if t, ok := tx.tx.(*sqlx.Tx); ok {
-		return t.StmtxContext(ctx, s)
+	if r.sqltx != nil {
+		return r.sqltx.StmtxContext(ctx, s)
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -132,11 +133,8 @@ func TestReadOutsideTransaction(t *testing.T) {
 			t.Fatal(err)
 		}
 		var name string
-		err = db.NoTx(ctx, func(tx *store.Tx) error {
-			if err := tx.RelaxDurability(ctx); err != nil { // a no-op outside a transaction
-				return err
-			}
-			return tx.Get(ctx, &name, `SELECT name FROM accounts WHERE number = ?`, "100001")
+		err = db.Statements(ctx, func(q *store.Q) error {
+			return q.Get(ctx, &name, `SELECT name FROM accounts WHERE number = ?`, "100001")
 		})
 		if err != nil || name != "Acme" {
 			t.Fatalf("Read = %q, %v; want Acme", name, err)
@@ -178,9 +176,9 @@ func TestPreparedStatements(t *testing.T) {
 						return nil
 					})
 					if err == nil {
-						err = db.NoTx(ctx, func(tx *store.Tx) error {
+						err = db.Statements(ctx, func(q *store.Q) error {
 							var names []string
-							if err := tx.Select(ctx, &names, `SELECT name FROM accounts WHERE number LIKE ?`, fmt.Sprintf("%03d%%", w)); err != nil {
+							if err := q.Select(ctx, &names, `SELECT name FROM accounts WHERE number LIKE ?`, fmt.Sprintf("%03d%%", w)); err != nil {
 								return err
 							}
 							if len(names) != r+1 {
@@ -203,10 +201,7 @@ func TestPreparedStatements(t *testing.T) {
 		}
 		// The cache prepares in the background; wait for it, then use the
 		// prepared statements again.
-		deadline := time.Now().Add(10 * time.Second)
-		for store.PreparedStatements(db) < 3 && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
+		store.WaitPrepares(db)
 		if n := store.PreparedStatements(db); n < 3 {
 			t.Fatalf("%d statements prepared; want the 3 this test ran", n)
 		}
@@ -223,17 +218,17 @@ func TestPreparedStatements(t *testing.T) {
 		}
 
 		for range 3 {
-			err := db.NoTx(ctx, func(tx *store.Tx) error {
+			err := db.Statements(ctx, func(q *store.Q) error {
 				var x int
-				return tx.Get(ctx, &x, `SELECT no_such_column FROM accounts`)
+				return q.Get(ctx, &x, `SELECT no_such_column FROM accounts`)
 			})
 			if err == nil || !strings.Contains(err.Error(), "no_such_column") {
 				t.Fatalf("broken statement: err = %v; want one naming no_such_column", err)
 			}
 		}
 
-		if err := db.NoTx(ctx, func(tx *store.Tx) error {
-			_, err := tx.Exec(ctx, `ALTER TABLE accounts ADD COLUMN note TEXT`)
+		if err := db.Statements(ctx, func(q *store.Q) error {
+			_, err := q.Exec(ctx, `ALTER TABLE accounts ADD COLUMN note TEXT`)
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -264,7 +259,7 @@ func TestStatementCacheSetting(t *testing.T) {
 			use := func(db *store.DB) {
 				for i := range 5 {
 					var x int
-					if err := db.NoTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &x, `SELECT 1 + ?`, i) }); err != nil || x != 1+i {
+					if err := db.Statements(ctx, func(q *store.Q) error { return q.Get(ctx, &x, `SELECT 1 + ?`, i) }); err != nil || x != 1+i {
 						t.Fatalf("SELECT 1 + %d = %d, %v", i, x, err)
 					}
 				}
@@ -274,14 +269,10 @@ func TestStatementCacheSetting(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer on.Close()
-			start := time.Now()
 			use(on)
-			for store.PreparedStatements(on) == 0 && time.Since(start) < 10*time.Second {
-				time.Sleep(time.Millisecond)
-			}
-			took := time.Since(start)
+			store.WaitPrepares(on)
 			if store.PreparedStatements(on) == 0 {
-				t.Fatal("statement_cache=on prepared nothing in 10 s")
+				t.Fatal("statement_cache=on prepared nothing")
 			}
 
 			off, err := store.Open(ctx, withParam(base, "statement_cache=off"))
@@ -290,7 +281,7 @@ func TestStatementCacheSetting(t *testing.T) {
 			}
 			defer off.Close()
 			use(off)
-			time.Sleep(2*took + 50*time.Millisecond)
+			store.WaitPrepares(off) // none to wait for: what would prepare has started by now
 			if n := store.PreparedStatements(off); n != 0 {
 				t.Fatalf("statement_cache=off prepared %d statements", n)
 			}
@@ -313,23 +304,18 @@ func TestPrepareRetried(t *testing.T) {
 		ctx := context.Background()
 		const q = `SELECT count(*) FROM later`
 		count := func() (n int, err error) {
-			err = db.NoTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &n, q) })
+			err = db.Statements(ctx, func(s *store.Q) error { return s.Get(ctx, &n, q) })
 			return n, err
-		}
-		waitFor := func(what string, cond func() bool) {
-			t.Helper()
-			for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-				if time.Now().After(deadline) {
-					t.Fatalf("waited 10 s for %s", what)
-				}
-			}
 		}
 		if _, err := count(); err == nil {
 			t.Fatal("counting a missing table succeeded")
 		}
-		waitFor("the failed preparation", func() bool { return store.PrepareFailed(db, q) })
-		if err := db.NoTx(ctx, func(tx *store.Tx) error {
-			_, err := tx.Exec(ctx, `CREATE TABLE later (id INTEGER)`)
+		store.WaitPrepares(db)
+		if !store.PrepareFailed(db, q) {
+			t.Fatal("preparing a statement on a missing table did not fail")
+		}
+		if err := db.Statements(ctx, func(s *store.Q) error {
+			_, err := s.Exec(ctx, `CREATE TABLE later (id INTEGER)`)
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -344,98 +330,153 @@ func TestPrepareRetried(t *testing.T) {
 		if n, err := count(); err != nil || n != 0 {
 			t.Fatalf("count = %d, %v; want 0", n, err)
 		}
-		waitFor("the statement to be prepared again", func() bool { return store.IsPrepared(db, q) })
+		store.WaitPrepares(db)
+		if !store.IsPrepared(db, q) {
+			t.Fatal("not prepared again after the retry interval")
+		}
 		if n, err := count(); err != nil || n != 0 {
 			t.Fatalf("count = %d, %v; want 0 (prepared)", n, err)
 		}
 	})
 }
 
-// TestLax: the Lax view writes and reads the same database through its own
-// connections, which on PostgreSQL commit without waiting for the disk while
-// the database's own still wait; the view's clock is the database's, its
-// transactions still roll back whole, and closing it leaves the database
-// open.
-func TestLax(t *testing.T) {
+// TestDurability: a transaction commits durably unless InTx is given Lax
+// (on PostgreSQL: on the lax pool) or the work sets Tx.Durability to Lax
+// (synchronous_commit off for that transaction only), and back; statements
+// outside transactions commit durably unless given Lax; a lax transaction
+// still rolls back whole. A deferred trigger records the setting each
+// commit used. SQLite commits the same rows.
+func TestDurability(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		lax := db.Lax()
-		insert := func(tx *store.Tx, number string) error {
-			_, err := tx.Exec(ctx, `INSERT INTO accounts (number, name, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
-				number, "Lax "+number, "premium", tx.Now, tx.Now)
+		pg := db.Engine() == store.Postgres
+		if pg {
+			for _, q := range []string{
+				`CREATE TABLE commit_log (number TEXT NOT NULL, setting TEXT NOT NULL)`,
+				`CREATE FUNCTION log_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					INSERT INTO commit_log VALUES (NEW.number, current_setting('synchronous_commit'));
+					RETURN NULL;
+				END $$`,
+				`CREATE CONSTRAINT TRIGGER accounts_logged AFTER INSERT ON accounts
+					DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION log_commit()`,
+			} {
+				if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		insert := func(r interface {
+			Exec(context.Context, string, ...any) (sql.Result, error)
+			At() time.Time
+		}, number string) error {
+			_, err := r.Exec(ctx, `INSERT INTO accounts (number, name, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+				number, "Account "+number, "premium", r.At(), r.At())
 			return err
 		}
-		if err := lax.NoTx(ctx, func(tx *store.Tx) error { return insert(tx, "200001") }); err != nil {
-			t.Fatal(err)
+		steps := []struct {
+			number, want string
+			run          func(number string) error
+		}{
+			{"200001", "on", func(n string) error { return db.InTx(ctx, func(tx *store.Tx) error { return insert(tx, n) }) }},
+			{"200002", "off", func(n string) error {
+				return db.InTx(ctx, func(tx *store.Tx) error { return insert(tx, n) }, store.Lax)
+			}},
+			{"200003", "off", func(n string) error {
+				return db.InTx(ctx, func(tx *store.Tx) error {
+					if err := insert(tx, n); err != nil {
+						return err
+					}
+					tx.Durability = store.Lax // decided after the write
+					return nil
+				})
+			}},
+			{"200004", "on", func(n string) error { return db.Statements(ctx, func(q *store.Q) error { return insert(q, n) }) }},
+			{"200005", "on", func(n string) error {
+				return db.InTx(ctx, func(tx *store.Tx) error { return insert(tx, n) }, store.Durable)
+			}},
+			{"200006", "off", func(n string) error {
+				return db.Statements(ctx, func(q *store.Q) error { return insert(q, n) }, store.Lax)
+			}},
+			{"200007", "on", func(n string) error {
+				return db.InTx(ctx, func(tx *store.Tx) error {
+					tx.Durability = store.Durable // changed its mind before writing
+					return insert(tx, n)
+				}, store.Lax)
+			}},
 		}
-		err := lax.InTx(ctx, func(tx *store.Tx) error {
-			if err := insert(tx, "200002"); err != nil {
+		for _, s := range steps {
+			if err := s.run(s.number); err != nil {
+				t.Fatalf("insert %s: %v", s.number, err)
+			}
+		}
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			if err := insert(tx, "200009"); err != nil {
 				return err
 			}
 			return fmt.Errorf("changed my mind")
-		})
-		if err == nil {
-			t.Fatal("InTx returned nil for a failing function")
+		}, store.Lax)
+		if err == nil || err.Error() != "changed my mind" {
+			t.Fatalf("a failing lax transaction returned %v", err)
 		}
-		var created []time.Time
-		err = db.NoTx(ctx, func(tx *store.Tx) error {
-			return tx.Select(ctx, &created, `SELECT created_at FROM accounts WHERE number IN ('200001', '200002')`)
-		})
-		if err != nil || len(created) != 1 || !created[0].Equal(time.Date(2026, 11, 18, 15, 0, 0, 0, time.UTC)) {
-			t.Fatalf("rows written through Lax = %v, %v; want one at the frozen clock", created, err)
-		}
-		if db.Engine() == store.Postgres {
-			setting := func(d *store.DB) string {
-				var v string
-				if err := d.NoTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &v, `SHOW synchronous_commit`) }); err != nil {
-					t.Fatal(err)
-				}
-				return v
-			}
-			if got := setting(lax); got != "off" {
-				t.Errorf("Lax: synchronous_commit = %q, want off", got)
-			}
-			if got := setting(db); got != "on" {
-				t.Errorf("database: synchronous_commit = %q, want on", got)
-			}
-		}
-		if err := lax.Close(); err != nil {
+		var numbers []string
+		if err := db.Statements(ctx, func(q *store.Q) error {
+			return q.Select(ctx, &numbers, `SELECT number FROM accounts ORDER BY number`)
+		}); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Ping(ctx); err != nil {
-			t.Fatalf("the database closed with its Lax view: %v", err)
+		if got := strings.Join(numbers, " "); got != "200001 200002 200003 200004 200005 200006 200007" {
+			t.Fatalf("accounts %s; want the seven committed, not the one rolled back", got)
 		}
-		if err := lax.Ping(ctx); err != nil {
-			t.Fatalf("the Lax view closed itself: %v", err)
+		if !pg {
+			return
+		}
+		var log []struct {
+			Number  string `db:"number"`
+			Setting string `db:"setting"`
+		}
+		if err := db.Statements(ctx, func(q *store.Q) error {
+			return q.Select(ctx, &log, `SELECT number, setting FROM commit_log ORDER BY number`)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(log) != len(steps) {
+			t.Fatalf("commit log %+v", log)
+		}
+		for i, s := range steps {
+			if log[i].Number != s.number || log[i].Setting != s.want {
+				t.Errorf("account %s committed with synchronous_commit %s, want %s", log[i].Number, log[i].Setting, s.want)
+			}
+		}
+		// SET LOCAL ended with its transaction: no pooled connection of
+		// either pool changed its sessions' setting.
+		for _, d := range []store.Durability{store.Durable, store.Lax} {
+			want := map[store.Durability]string{store.Durable: "on", store.Lax: "off"}[d]
+			for range 8 {
+				var v string
+				if err := db.Statements(ctx, func(q *store.Q) error { return q.Get(ctx, &v, `SHOW synchronous_commit`) }, d); err != nil || v != want {
+					t.Fatalf("a pooled %s connection has synchronous_commit %q (%v), want %s", d, v, err, want)
+				}
+			}
 		}
 	})
 }
 
-// TestCheckLax: a server that refuses the lax sessions' option leaves Lax
-// on the database's own connections (working, durable) with an error that
-// says so; one that accepts the connection but not the setting (a pooler
-// ignoring startup options) keeps the pool and says its commits are
-// durable; a normal server, and SQLite, report nothing.
+// TestCheckLax: a server that refuses the lax sessions' option, or a
+// pooler that ignores it, leaves lax work on the database's own
+// connections with an error that says so: a lax transaction then sets its
+// own synchronous_commit, a lax statement commits durably, and both work.
+// A normal server, and SQLite, report nothing.
 func TestCheckLax(t *testing.T) {
 	ctx := context.Background()
-	setting := func(t *testing.T, d *store.DB) string {
-		t.Helper()
-		var v string
-		if err := d.NoTx(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &v, `SHOW synchronous_commit`) }); err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		if err := db.CheckLax(ctx); err != nil {
 			t.Fatalf("CheckLax = %v", err)
 		}
 	})
-	for _, tc := range []struct {
-		name, options, want, setting string
-	}{
-		{"refused", "-c synchronous_commit=bogus", "lax connections refused", "on"},
-		{"ignored", "-c work_mem=8MB", "commit durably", "on"},
+	for _, tc := range []struct{ name, options, want string }{
+		{"refused", "-c synchronous_commit=bogus", "lax connections refused"},
+		{"ignored", "-c work_mem=8MB", "pooler ignores"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			restore := store.SetLaxOptions(tc.options)
@@ -445,16 +486,23 @@ func TestCheckLax(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("CheckLax = %v, want an error saying %q", err, tc.want)
 			}
-			if got := setting(t, db.Lax()); got != tc.setting {
-				t.Fatalf("Lax after the check: synchronous_commit %q, want %q", got, tc.setting)
+			var inTx, statement string
+			if err := db.InTx(ctx, func(tx *store.Tx) error {
+				if _, err := tx.Exec(ctx, `INSERT INTO accounts (number, name, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+					"300001", "Fallback", "premium", tx.Now, tx.Now); err != nil {
+					return err
+				}
+				return tx.Get(ctx, &inTx, `SHOW synchronous_commit`)
+			}, store.Lax); err != nil {
+				t.Fatalf("a lax transaction after the check: %v", err)
 			}
-			err = db.Lax().NoTx(ctx, func(tx *store.Tx) error {
-				_, err := tx.Exec(ctx, `INSERT INTO accounts (number, name, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
-					"300001", "Fallback", "premium", tx.Now, tx.Now)
-				return err
-			})
-			if err != nil {
-				t.Fatalf("a write through Lax after the check: %v", err)
+			if err := db.Statements(ctx, func(q *store.Q) error {
+				return q.Get(ctx, &statement, `SHOW synchronous_commit`)
+			}, store.Lax); err != nil {
+				t.Fatalf("a lax statement after the check: %v", err)
+			}
+			if inTx != "on" || statement != "on" {
+				t.Fatalf("after the check: synchronous_commit %s in a lax transaction before its commit, %s for a lax statement; want the durable connections (on)", inTx, statement)
 			}
 		})
 	}

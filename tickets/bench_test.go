@@ -10,6 +10,7 @@ import (
 
 	"supportline/accounts"
 	"supportline/config"
+	"supportline/oncall"
 	"supportline/store"
 	"supportline/store/storetest"
 	"supportline/tickets"
@@ -29,13 +30,14 @@ func BenchmarkTick(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			svc := &tickets.Service{DB: db, Policy: policy, Engineers: &oncall.Service{DB: db}, Accounts: &accounts.Service{DB: db, Policy: policy}}
 			clock := storetest.ClockOf(db)
 			start := time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)
 			openMany := func(n int, at time.Time) {
 				clock.Set(at)
 				err := db.InTx(ctx, func(tx *store.Tx) error {
 					for range n {
-						if _, err := tickets.Open(ctx, tx, policy, tickets.OpenInput{AccountID: acc.ID, Plan: "premium", Priority: 1}); err != nil {
+						if _, err := svc.OpenTx(ctx, tx, tickets.OpenInput{AccountID: acc.ID, Plan: "premium", Priority: 1}); err != nil {
 							return err
 						}
 					}

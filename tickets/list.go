@@ -2,8 +2,6 @@ package tickets
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -11,21 +9,24 @@ import (
 	"supportline/store"
 )
 
-// Filter selects the tickets [List] returns.
+// Filter selects the tickets [Service.List] returns.
 type Filter struct {
 	// Open keeps tickets that are not resolved (answered or not).
 	Open bool
 	// AccountNumber keeps one account's tickets; the account must exist.
 	AccountNumber string
-	// Limit is how many of the newest tickets to return; 0 means 1000.
+	// Limit is how many of the newest tickets to return; 0 means
+	// DefaultListLimit, below 0 is errcode.Invalid.
 	Limit int
 }
 
-// DefaultListLimit is how many tickets [List] returns when Filter.Limit is 0.
+// DefaultListLimit is how many tickets [Service.List] returns when
+// Filter.Limit is 0.
 const DefaultListLimit = 1000
 
-// Listed is a ticket as [List] returns it: with the name of its account,
-// which a person reading a list needs and the ticket itself does not carry.
+// Listed is a ticket as [Service.List] returns it: with the name of its
+// account, which a person reading a list needs and the ticket itself does
+// not carry.
 type Listed struct {
 	Ticket
 	AccountName string `db:"account_name" json:"account_name"`
@@ -33,30 +34,27 @@ type Listed struct {
 
 // List returns tickets, newest (latest opened) first, without their events.
 // A malformed account number is errcode.Invalid and an unknown one
-// errcode.NotFound, so that a typo is not mistaken for "no tickets".
-func List(ctx context.Context, db *store.DB, f Filter) ([]Listed, error) {
+// errcode.NotFound, by the accounts domain's rules, so that a typo is not
+// mistaken for "no tickets".
+func (s *Service) List(ctx context.Context, f Filter) ([]Listed, error) {
 	f.AccountNumber = strings.TrimSpace(f.AccountNumber)
-	if f.AccountNumber != "" && !allDigits(f.AccountNumber) {
-		return nil, errcode.Errorf(errcode.Invalid, "account number %q is not a number such as 100200", f.AccountNumber)
+	if f.Limit < 0 {
+		return nil, errcode.Errorf(errcode.Invalid, "limit must be at least 1, not %d", f.Limit)
 	}
 	limit := f.Limit
-	if limit <= 0 {
+	if limit == 0 {
 		limit = DefaultListLimit
 	}
 	var out []Listed
-	err := db.InTx(ctx, func(tx *store.Tx) error {
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var where []string
 		var args []any
 		if f.AccountNumber != "" {
-			var id int64
-			err := tx.Get(ctx, &id, `SELECT id FROM accounts WHERE number = ?`, f.AccountNumber)
-			if errors.Is(err, sql.ErrNoRows) {
-				return errcode.Errorf(errcode.NotFound, "no account %s", f.AccountNumber)
-			}
+			acc, err := s.Accounts.AccountTx(ctx, tx, f.AccountNumber)
 			if err != nil {
-				return fmt.Errorf("list tickets: read account %s: %w", f.AccountNumber, err)
+				return err
 			}
-			where, args = append(where, "t.account_id = ?"), append(args, id)
+			where, args = append(where, "t.account_id = ?"), append(args, acc.ID)
 		}
 		if f.Open {
 			where, args = append(where, "t.status = ?"), append(args, StatusOpen)
@@ -79,13 +77,4 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Listed, error) {
 		out[i].normalize()
 	}
 	return out, nil
-}
-
-func allDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

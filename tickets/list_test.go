@@ -52,11 +52,13 @@ func TestList(t *testing.T) {
 		// opened, not highest number.
 		t0 := openAt(globex, "2026-11-18T09:00:00Z")
 
+		svc := service(db, p)
+		mustEngineers(t, db, "alice")
 		clock.Set(mustTime(t, "2026-11-18T12:30:00Z"))
-		if _, err := tickets.Respond(ctx, db, t1.Number, "alice"); err != nil {
+		if _, _, err := svc.Acknowledge(ctx, "admin", t1.Number, "alice"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tickets.Resolve(ctx, db, t2.Number); err != nil {
+		if _, _, err := svc.Resolve(ctx, "admin", t2.Number); err != nil {
 			t.Fatal(err)
 		}
 
@@ -73,7 +75,7 @@ func TestList(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				got, err := tickets.List(ctx, db, tt.filter)
+				got, err := svc.List(ctx, tt.filter)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -84,7 +86,7 @@ func TestList(t *testing.T) {
 		}
 
 		t.Run("rows carry account number and name, state, UTC times", func(t *testing.T) {
-			got, err := tickets.List(ctx, db, tickets.Filter{})
+			got, err := svc.List(ctx, tickets.Filter{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,11 +116,23 @@ func TestList(t *testing.T) {
 		})
 
 		t.Run("bad and unknown accounts are errors, not empty lists", func(t *testing.T) {
-			if _, err := tickets.List(ctx, db, tickets.Filter{AccountNumber: "999999"}); !errcode.Is(err, errcode.NotFound) {
+			if _, err := svc.List(ctx, tickets.Filter{AccountNumber: "999999"}); !errcode.Is(err, errcode.NotFound) {
 				t.Errorf("unknown account: %v, want not found", err)
 			}
-			if _, err := tickets.List(ctx, db, tickets.Filter{AccountNumber: "acme"}); !errcode.Is(err, errcode.Invalid) {
+			if _, err := svc.List(ctx, tickets.Filter{AccountNumber: "acme"}); !errcode.Is(err, errcode.Invalid) {
 				t.Errorf("non-numeric account: %v, want invalid", err)
+			}
+			// What a valid account number is, is the accounts domain's rule:
+			// "12" is a number, but no account's.
+			if _, err := svc.List(ctx, tickets.Filter{AccountNumber: "12"}); !errcode.Is(err, errcode.Invalid) ||
+				err.Error() != `account number "12" must be 6 to 12 digits` {
+				t.Errorf("short account number: %v, want invalid in the accounts' words", err)
+			}
+		})
+
+		t.Run("a limit below zero is refused", func(t *testing.T) {
+			if _, err := svc.List(ctx, tickets.Filter{Limit: -1}); !errcode.Is(err, errcode.Invalid) {
+				t.Errorf("limit -1: %v, want invalid", err)
 			}
 		})
 	})

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"supportline/config"
 	"supportline/errcode"
 	"supportline/store"
 )
@@ -36,7 +35,7 @@ type Note struct {
 	Detail string
 }
 
-// Open opens a ticket inside tx, its SLA clock starting at tx.Now. The
+// OpenTx opens a ticket inside tx, its SLA clock starting at tx.Now. The
 // response due time and the warning instant come from the plan's promise for
 // the priority and are stored in UTC with the target as written and the
 // calendar name, so that a later policy edit does not move them. An
@@ -44,7 +43,8 @@ type Note struct {
 //
 // A plan without an SLA for the priority (or an unknown plan) is
 // errcode.Invalid; an unknown account or contact is errcode.NotFound.
-func Open(ctx context.Context, tx *store.Tx, policy *config.Policy, in OpenInput) (Ticket, error) {
+func (s *Service) OpenTx(ctx context.Context, tx *store.Tx, in OpenInput) (Ticket, error) {
+	policy := s.Policy
 	if !validPriority(in.Priority) {
 		return Ticket{}, errcode.Errorf(errcode.Invalid, "priority %d is not a priority level (1 to 8)", in.Priority)
 	}
@@ -150,101 +150,6 @@ func whyNotOpened(ctx context.Context, tx *store.Tx, in OpenInput) error {
 	return fmt.Errorf("open ticket for account %s: nothing inserted", owner.Number)
 }
 
-// Get returns the ticket with the given number and its events.
-func Get(ctx context.Context, db *store.DB, number int64) (Ticket, error) {
-	var t Ticket
-	err := db.InTx(ctx, func(tx *store.Tx) error {
-		var err error
-		if t, err = get(ctx, tx, number, false); err != nil {
-			return err
-		}
-		t.Events, err = events(ctx, tx, t.ID)
-		return err
-	})
-	return t, err
-}
-
-// Respond records the first response to a ticket, by responder (an engineer
-// or an admin). It is idempotent: once a ticket has a first response, later
-// calls return the ticket unchanged, first response kept. A resolved ticket
-// without a response cannot get one (errcode.Conflict).
-func Respond(ctx context.Context, db *store.DB, number int64, responder string) (Ticket, error) {
-	var t Ticket
-	err := db.InTx(ctx, func(tx *store.Tx) error {
-		var err error
-		t, err = respond(ctx, tx, number, responder)
-		return err
-	})
-	return t, err
-}
-
-func respond(ctx context.Context, tx *store.Tx, number int64, responder string) (Ticket, error) {
-	responder = strings.TrimSpace(responder)
-	if responder == "" {
-		return Ticket{}, errcode.New(errcode.Invalid, "a responder is required")
-	}
-	t, err := get(ctx, tx, number, true)
-	if err != nil {
-		return Ticket{}, err
-	}
-	if t.RespondedAt != nil {
-		return t, nil
-	}
-	if t.Status == StatusResolved {
-		return Ticket{}, errcode.Errorf(errcode.Conflict, "ticket %d was resolved without a response", number)
-	}
-	now := tx.Now
-	if _, err := tx.Exec(ctx, `UPDATE tickets SET responded_at = ?, responder = ? WHERE id = ? AND responded_at IS NULL`,
-		now, responder, t.ID); err != nil {
-		return Ticket{}, fmt.Errorf("respond to ticket %d: %w", number, err)
-	}
-	t.RespondedAt, t.Responder = &now, responder
-	if _, _, err := addEvent(ctx, tx, t.ID, EventResponded, now, responded(responder, now, t.ResponseDue)); err != nil {
-		return Ticket{}, err
-	}
-	return t, nil
-}
-
-// responded is the detail of a `responded` event.
-func responded(responder string, at, due time.Time) string {
-	detail := "by " + responder
-	if at.After(due) {
-		detail += ", after the due time " + due.UTC().Format(time.RFC3339)
-	}
-	return detail
-}
-
-// Resolve closes a ticket. Resolving a resolved ticket returns it unchanged.
-// A resolved ticket never warns or breaches, even without a response.
-func Resolve(ctx context.Context, db *store.DB, number int64) (Ticket, error) {
-	var t Ticket
-	err := db.InTx(ctx, func(tx *store.Tx) error {
-		var err error
-		t, err = resolve(ctx, tx, number)
-		return err
-	})
-	return t, err
-}
-
-func resolve(ctx context.Context, tx *store.Tx, number int64) (Ticket, error) {
-	t, err := get(ctx, tx, number, true)
-	if err != nil {
-		return Ticket{}, err
-	}
-	if t.Status == StatusResolved {
-		return t, nil
-	}
-	now := tx.Now
-	if _, err := tx.Exec(ctx, `UPDATE tickets SET status = ?, resolved_at = ? WHERE id = ?`, StatusResolved, now, t.ID); err != nil {
-		return Ticket{}, fmt.Errorf("resolve ticket %d: %w", number, err)
-	}
-	t.Status, t.ResolvedAt = StatusResolved, &now
-	if _, _, err := addEvent(ctx, tx, t.ID, EventResolved, now, ""); err != nil {
-		return Ticket{}, err
-	}
-	return t, nil
-}
-
 // ticketColumns selects a Ticket from "tickets t". The account number comes
 // from a subquery rather than a join so that FOR UPDATE locks ticket rows
 // only, never the account.
@@ -299,9 +204,16 @@ func events(ctx context.Context, tx *store.Tx, ticketID int64) ([]Event, error) 
 // database refused it as a second warning or breach of the ticket (the
 // partial unique index ticket_events_once decides, so racing watchers cannot
 // both win).
-func addEvent(ctx context.Context, tx *store.Tx, ticketID int64, kind EventKind, at time.Time, detail string) (id int64, ok bool, err error) {
-	err = tx.Get(ctx, &id, `INSERT INTO ticket_events (ticket_id, kind, at, detail) VALUES (?, ?, ?, ?)
-		ON CONFLICT DO NOTHING RETURNING id`, ticketID, kind, at, detail)
+//
+// A non-empty key makes the event one of a kind: a second event with the
+// same key on the ticket is refused the same way (ticket_events_key).
+func addEvent(ctx context.Context, tx store.Querier, ticketID int64, kind EventKind, at time.Time, detail, key string) (id int64, ok bool, err error) {
+	var dedup *string
+	if key != "" {
+		dedup = &key
+	}
+	err = tx.Get(ctx, &id, `INSERT INTO ticket_events (ticket_id, kind, at, detail, dedup_key) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING RETURNING id`, ticketID, kind, at, detail, dedup)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}

@@ -8,10 +8,12 @@
 // The breach watcher ([Watcher]) lives here rather than in package sla: it
 // reads and writes ticket rows, and sla stays pure arithmetic.
 //
-// Public functions that take a *store.DB open their own transaction and call
-// lower-case helpers taking (ctx, tx, ...), so that work composes inside one
-// transaction; [Open] takes the caller's transaction because a ticket is
-// opened as part of larger work (a call on the phone line).
+// [Service] is the one way in, whatever the face: its exported methods open
+// their own transaction, take the actor when they change something and
+// write the audit event in that transaction; its methods ending in Tx
+// ([Service.OpenTx], [Service.AcceptedTx], ...) run inside the caller's
+// transaction, because the phone line changes a ticket and its call
+// together.
 package tickets
 
 import (
@@ -43,7 +45,9 @@ const (
 	EventWarning   EventKind = "warning" // warn_at passed without a response
 	EventBreach    EventKind = "breach"  // response_due passed without a response
 	EventResponded EventKind = "responded"
-	EventResolved  EventKind = "resolved"
+	EventResolved  EventKind = "resolved" // by whom, in the detail
+	EventReopened  EventKind = "reopened" // a resolved ticket is open again
+	EventNote      EventKind = "note"     // "by ACTOR: TEXT"
 	// Events of the phone line.
 	EventRouted    EventKind = "routed"    // where the call was sent, in words
 	EventWhisper   EventKind = "whisper"   // an engineer offered the call: accepted, declined, no answer
@@ -83,7 +87,7 @@ type Ticket struct {
 	RecordingSid      string     `db:"recording_sid" json:"recording_sid,omitempty"`
 	RecordingDuration *int       `db:"recording_duration" json:"recording_duration,omitempty"`
 	EscalatedAt       *time.Time `db:"escalated_at" json:"escalated_at,omitempty"`
-	// Events is the ticket's history, oldest first; filled by [Get].
+	// Events is the ticket's history, oldest first; filled by [Service.Get].
 	Events []Event `db:"-" json:"events,omitempty"`
 }
 

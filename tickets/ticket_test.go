@@ -2,6 +2,7 @@ package tickets_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"supportline/accounts"
 	"supportline/config"
 	"supportline/errcode"
+	"supportline/oncall"
 	"supportline/sla"
 	"supportline/store"
 	"supportline/store/storetest"
@@ -67,7 +69,7 @@ func open(db *store.DB, p *config.Policy, in tickets.OpenInput) (tickets.Ticket,
 	var tk tickets.Ticket
 	err := db.InTx(context.Background(), func(tx *store.Tx) error {
 		var err error
-		tk, err = tickets.Open(context.Background(), tx, p, in)
+		tk, err = service(db, p).OpenTx(context.Background(), tx, in)
 		return err
 	})
 	return tk, err
@@ -75,11 +77,29 @@ func open(db *store.DB, p *config.Policy, in tickets.OpenInput) (tickets.Ticket,
 
 func mustGet(t *testing.T, db *store.DB, number int64) tickets.Ticket {
 	t.Helper()
-	tk, err := tickets.Get(context.Background(), db, number)
+	tk, err := service(db, config.Default()).Get(context.Background(), number)
 	if err != nil {
 		t.Fatalf("Get(%d): %v", number, err)
 	}
 	return tk
+}
+
+// service is the tickets service over db with policy p, as a program
+// builds it.
+func service(db *store.DB, p *config.Policy) *tickets.Service {
+	return &tickets.Service{DB: db, Policy: p, Engineers: &oncall.Service{DB: db}, Accounts: &accounts.Service{DB: db, Policy: p}}
+}
+
+// mustEngineers adds engineers by handle.
+func mustEngineers(t *testing.T, db *store.DB, handles ...string) {
+	t.Helper()
+	for i, h := range handles {
+		_, err := (&oncall.Service{DB: db}).AddEngineer(context.Background(), "admin",
+			oncall.NewEngineer{Handle: h, Name: h, Phone: fmt.Sprintf("+1720555%04d", 111+i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func kinds(evs []tickets.Event) []tickets.EventKind {
@@ -209,25 +229,27 @@ func TestOpenRejectsBadInput(t *testing.T) {
 	})
 }
 
-func TestRespondAndResolve(t *testing.T) {
+func TestAcknowledgeAndResolve(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		def := config.Default()
+		svc := service(db, def)
 		clock := storetest.ClockOf(db)
 		acc, _ := mustAccount(t, db, def, "premium")
+		mustEngineers(t, db, "alice", "bob", "carol")
 		clock.Set(mustTime(t, "2026-11-18T10:00:00Z"))
 		tk := mustOpen(t, db, def, tickets.OpenInput{AccountID: acc, Plan: "premium", Priority: 2})
 
 		t.Run("first response is kept", func(t *testing.T) {
 			clock.Set(mustTime(t, "2026-11-18T10:20:00Z"))
-			first, err := tickets.Respond(ctx, db, tk.Number, "alice")
-			if err != nil || first.RespondedAt == nil || first.Responder != "alice" {
-				t.Fatalf("Respond = %+v, %v", first, err)
+			first, changed, err := svc.Acknowledge(ctx, "admin", tk.Number, "alice")
+			if err != nil || !changed || first.RespondedAt == nil || first.Responder != "alice" {
+				t.Fatalf("Acknowledge = %+v, %t, %v", first, changed, err)
 			}
 			clock.Set(mustTime(t, "2026-11-18T10:50:00Z"))
-			second, err := tickets.Respond(ctx, db, tk.Number, "bob")
-			if err != nil || second.Responder != "alice" || !second.RespondedAt.Equal(mustTime(t, "2026-11-18T10:20:00Z")) {
-				t.Fatalf("second Respond = %+v, %v; want alice at 10:20", second, err)
+			second, changed, err := svc.Acknowledge(ctx, "admin", tk.Number, "bob")
+			if err != nil || changed || second.Responder != "alice" || !second.RespondedAt.Equal(mustTime(t, "2026-11-18T10:20:00Z")) {
+				t.Fatalf("second Acknowledge = %+v, %t, %v; want alice at 10:20, unchanged", second, changed, err)
 			}
 			got := mustGet(t, db, tk.Number)
 			if got.Responder != "alice" || !got.RespondedAt.Equal(mustTime(t, "2026-11-18T10:20:00Z")) {
@@ -242,46 +264,60 @@ func TestRespondAndResolve(t *testing.T) {
 				t.Fatalf("Remaining after the response = %v, want 1h40m", r)
 			}
 		})
-		t.Run("resolve is idempotent", func(t *testing.T) {
+		t.Run("resolve is idempotent and says by whom", func(t *testing.T) {
 			clock.Set(mustTime(t, "2026-11-18T11:00:00Z"))
-			r1, err := tickets.Resolve(ctx, db, tk.Number)
-			if err != nil || r1.Status != tickets.StatusResolved || r1.ResolvedAt == nil {
-				t.Fatalf("Resolve = %+v, %v", r1, err)
+			r1, changed, err := svc.Resolve(ctx, "dave", tk.Number)
+			if err != nil || !changed || r1.Status != tickets.StatusResolved || r1.ResolvedAt == nil {
+				t.Fatalf("Resolve = %+v, %t, %v", r1, changed, err)
 			}
 			clock.Set(mustTime(t, "2026-11-18T12:00:00Z"))
-			r2, err := tickets.Resolve(ctx, db, tk.Number)
-			if err != nil || !r2.ResolvedAt.Equal(mustTime(t, "2026-11-18T11:00:00Z")) {
-				t.Fatalf("second Resolve = %+v, %v", r2, err)
+			r2, changed, err := svc.Resolve(ctx, "erin", tk.Number)
+			if err != nil || changed || !r2.ResolvedAt.Equal(mustTime(t, "2026-11-18T11:00:00Z")) {
+				t.Fatalf("second Resolve = %+v, %t, %v", r2, changed, err)
 			}
 			got := mustGet(t, db, tk.Number)
 			if want := []tickets.EventKind{tickets.EventOpened, tickets.EventResponded, tickets.EventResolved}; !slices.Equal(kinds(got.Events), want) {
 				t.Fatalf("events %v, want %v", kinds(got.Events), want)
 			}
+			if d := got.Events[2].Detail; d != "by dave" {
+				t.Errorf("resolved detail %q, want by dave", d)
+			}
 		})
 		t.Run("a ticket resolved without a response cannot get one", func(t *testing.T) {
 			other := mustOpen(t, db, def, tickets.OpenInput{AccountID: acc, Plan: "premium", Priority: 3})
-			if _, err := tickets.Resolve(ctx, db, other.Number); err != nil {
+			if _, _, err := svc.Resolve(ctx, "admin", other.Number); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := tickets.Respond(ctx, db, other.Number, "carol"); !errcode.Is(err, errcode.Conflict) {
-				t.Fatalf("Respond to a resolved ticket = %v, want conflict", err)
+			if _, _, err := svc.Acknowledge(ctx, "admin", other.Number, "carol"); !errcode.Is(err, errcode.Conflict) {
+				t.Fatalf("Acknowledge of a resolved ticket = %v, want conflict", err)
 			}
 			if got := mustGet(t, db, other.Number); got.RespondedAt != nil {
 				t.Fatalf("responded_at %v", got.RespondedAt)
 			}
 		})
-		t.Run("unknown ticket and missing responder", func(t *testing.T) {
-			if _, err := tickets.Get(ctx, db, 999999); !errcode.Is(err, errcode.NotFound) || !strings.Contains(err.Error(), "no ticket 999999") {
+		t.Run("unknown ticket, unknown engineer, missing responder or actor", func(t *testing.T) {
+			if _, err := svc.Get(ctx, 999999); !errcode.Is(err, errcode.NotFound) || !strings.Contains(err.Error(), "no ticket 999999") {
 				t.Fatalf("Get = %v", err)
 			}
-			if _, err := tickets.Respond(ctx, db, 999999, "x"); !errcode.Is(err, errcode.NotFound) {
-				t.Fatalf("Respond = %v", err)
+			if _, _, err := svc.Acknowledge(ctx, "admin", 999999, "alice"); !errcode.Is(err, errcode.NotFound) || err.Error() != "no ticket 999999" {
+				t.Fatalf("Acknowledge = %v", err)
 			}
-			if _, err := tickets.Resolve(ctx, db, 999999); !errcode.Is(err, errcode.NotFound) {
+			if _, _, err := svc.Resolve(ctx, "admin", 999999); !errcode.Is(err, errcode.NotFound) {
 				t.Fatalf("Resolve = %v", err)
 			}
-			if _, err := tickets.Respond(ctx, db, tk.Number, "  "); !errcode.Is(err, errcode.Invalid) {
-				t.Fatalf("Respond without a responder = %v", err)
+			open := mustOpen(t, db, def, tickets.OpenInput{AccountID: acc, Plan: "premium", Priority: 3})
+			_, _, err := svc.Acknowledge(ctx, "admin", open.Number, "zed")
+			if !errcode.Is(err, errcode.NotFound) || err.Error() != `no engineer "zed": --engineer takes the handle of an engineer (see supportline engineer list)` {
+				t.Fatalf("Acknowledge by an unknown engineer = %v", err)
+			}
+			if _, _, err := svc.Acknowledge(ctx, "admin", open.Number, "  "); !errcode.Is(err, errcode.Invalid) {
+				t.Fatalf("Acknowledge without a responder = %v", err)
+			}
+			if _, _, err := svc.Acknowledge(ctx, "", open.Number, "alice"); !errcode.Is(err, errcode.Invalid) {
+				t.Fatalf("Acknowledge without an actor = %v", err)
+			}
+			if got := mustGet(t, db, open.Number); got.RespondedAt != nil || len(got.Events) != 1 {
+				t.Fatalf("a refused acknowledgement changed the ticket: %+v", got)
 			}
 		})
 	})
@@ -390,12 +426,12 @@ func TestAccepted(t *testing.T) {
 		clock.Set(mustTime(t, "2026-11-18T10:00:00Z"))
 		tk := mustOpen(t, db, def, tickets.OpenInput{AccountID: acc, Plan: "premium", Priority: 1})
 		resolved := mustOpen(t, db, def, tickets.OpenInput{AccountID: acc, Plan: "premium", Priority: 1})
-		if _, err := tickets.Resolve(ctx, db, resolved.Number); err != nil {
+		if _, _, err := service(db, def).Resolve(ctx, "admin", resolved.Number); err != nil {
 			t.Fatal(err)
 		}
 		accept := func(id int64, engineer string) {
 			t.Helper()
-			if err := db.InTx(ctx, func(tx *store.Tx) error { return tickets.Accepted(ctx, tx, id, engineer) }); err != nil {
+			if err := db.InTx(ctx, func(tx *store.Tx) error { return service(db, def).AcceptedTx(ctx, tx, id, engineer) }); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -36,6 +36,11 @@ type Watcher struct {
 	// When it fails, the event is rolled back and retried on the next pass,
 	// and the error is logged.
 	OnEvent func(ctx context.Context, tx *store.Tx, ev Event, t Ticket) error
+	// AfterPass, if set, is called by Run after each pass has committed or
+	// failed, with what Tick returned: for whoever must know that a pass
+	// ended (a test waiting for the first one, later a health figure)
+	// without reading the log.
+	AfterPass func(recorded int, err error)
 }
 
 // Run makes a pass at once and then every Interval until ctx ends. Pass
@@ -48,8 +53,12 @@ func (w *Watcher) Run(ctx context.Context) {
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
-		if _, err := w.Tick(ctx); err != nil && ctx.Err() == nil {
+		n, err := w.Tick(ctx)
+		if err != nil && ctx.Err() == nil {
 			w.log().Error("sla watcher pass failed", "err", err)
+		}
+		if w.AfterPass != nil {
+			w.AfterPass(n, err)
 		}
 		select {
 		case <-ctx.Done():
@@ -185,7 +194,7 @@ func (w *Watcher) record(ctx context.Context, tx *store.Tx, c claimed) ([]record
 				return nil, fmt.Errorf("savepoint: %w", err)
 			}
 		}
-		id, ok, err := addEvent(ctx, tx, c.ID, s.kind, tx.Now, s.detail)
+		id, ok, err := addEvent(ctx, tx, c.ID, s.kind, tx.Now, s.detail, "")
 		if err != nil {
 			return nil, err
 		}

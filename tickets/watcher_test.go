@@ -174,18 +174,20 @@ func TestWatcherLeavesAnsweredTicketsAlone(t *testing.T) {
 		answeredLate := mustOpen(t, db, def, tickets.OpenInput{AccountID: acc, Plan: "premium", Priority: 1})
 		closed := mustOpen(t, db, def, tickets.OpenInput{AccountID: acc, Plan: "premium", Priority: 1})
 
+		svc := service(db, def)
+		mustEngineers(t, db, "alice", "bob")
 		clock.Set(mustTime(t, "2026-11-18T10:30:00Z"))
-		if _, err := tickets.Respond(ctx, db, answered.Number, "alice"); err != nil {
+		if _, _, err := svc.Acknowledge(ctx, "admin", answered.Number, "alice"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tickets.Resolve(ctx, db, closed.Number); err != nil {
+		if _, _, err := svc.Resolve(ctx, "admin", closed.Number); err != nil {
 			t.Fatal(err)
 		}
 		clock.Set(mustTime(t, "2026-11-18T10:50:00Z"))
 		if n := tick(t, w); n != 1 {
 			t.Fatalf("at 10:50: %d events, want the one warning of the unanswered ticket", n)
 		}
-		if _, err := tickets.Respond(ctx, db, answeredLate.Number, "bob"); err != nil {
+		if _, _, err := svc.Acknowledge(ctx, "admin", answeredLate.Number, "bob"); err != nil {
 			t.Fatal(err)
 		}
 		clock.Set(mustTime(t, "2026-11-19T10:00:00Z"))
@@ -416,12 +418,30 @@ func TestRunStopsWithItsContext(t *testing.T) {
 	var events eventLog
 	w := newWatcher(db, &logs, &events)
 	w.Interval = 10 * time.Millisecond
+	// Each pass reports here once it has committed (OnEvent runs before
+	// the commit, and a pass cut short by the context is rolled back).
+	type pass struct {
+		n   int
+		err error
+	}
+	passes := make(chan pass, 1)
+	w.AfterPass = func(n int, err error) {
+		select {
+		case passes <- pass{n, err}:
+		default: // the test reads only the first pass
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()
-	// Wait for the log line, written after the commit: OnEvent runs before
-	// it, and a pass cut short by the context is rolled back.
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(logs.String(), `msg="sla breach"`) && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	// The first pass is made at once, and the clock is past both instants.
+	select {
+	case p := <-passes:
+		if p.err != nil || p.n != 2 {
+			t.Fatalf("first pass: %d events, %v; want the warning and the breach", p.n, p.err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run made no pass")
 	}
 	cancel()
 	select {

@@ -99,6 +99,10 @@ type Call struct {
 	// whisper ("" = silence), HangUp, NoAnswer, Busy or Unreachable. A
 	// number not in the map does not answer.
 	EngineerKeys map[string]string
+	// Names names the numbers that may be dialled, for people reading the
+	// transcript: number -> an engineer's handle. The transcript then says
+	// "dialling bob (+15555550112)"; a number not in it is shown alone.
+	Names map[string]string
 	// TalkTime is how long a bridged engineer and caller talk before the
 	// engineer hangs up; zero means DefaultTalkTime.
 	TalkTime time.Duration
@@ -433,9 +437,28 @@ func resolve(doc, ref string) (string, error) {
 	return b.ResolveReference(r).String(), nil
 }
 
+// named is how the transcript names a number: "bob (+15555550112)" when
+// Names knows it, else the number.
+func (c *Call) named(number string) string {
+	if name := c.Names[number]; name != "" {
+		return name + " (" + number + ")"
+	}
+	return number
+}
+
 // add appends a transcript entry at the current simulated time.
 func (s *sim) add(legName string, kind Kind, text, detail string) {
 	e := Entry{At: s.now, Leg: legName, Kind: kind, Text: text, Detail: detail}
+	switch {
+	case kind == KindDial:
+		var who []string
+		for _, n := range strings.Split(text, ", ") {
+			who = append(who, s.c.named(n))
+		}
+		e.Who = strings.Join(who, ", ")
+	case legName != CallerLeg:
+		e.Who = s.c.named(legName)
+	}
 	s.res.Transcript = append(s.res.Transcript, e)
 	if s.c.OnEntry != nil {
 		s.c.OnEntry(e)

@@ -434,3 +434,43 @@ func TestPostAndNewRequest(t *testing.T) {
 	p.badSigs = nil // the tampered request was meant to fail
 	p.mu.Unlock()
 }
+
+// The transcript names an engineer by handle where Call.Names knows the
+// number, on the dial and on every line of the engineer's leg; the
+// Transcript's Leg stays the number (Heard and Pressed are keyed by it).
+func TestTranscriptNamesEngineers(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		names map[string]string
+		want  []string
+	}{
+		{"named", map[string]string{engineer: "bob"}, []string{"dialling bob (" + engineer + ")",
+			"    bob (" + engineer + ") answers", "    bob (" + engineer + ") presses 1",
+			"    bob (" + engineer + ") is connected to the caller"}},
+		{"unknown number", map[string]string{"+15555550177": "carol"}, []string{"dialling " + engineer + " (",
+			"    " + engineer + " answers", "    " + engineer + " presses 1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := supportPhone(t)
+			c := p.call("12345678#", "1")
+			c.EngineerKeys = map[string]string{engineer: "1"}
+			c.Names = tc.names
+			res, err := c.Run(context.Background())
+			if err != nil || res.Failed() {
+				t.Fatalf("call: %v %s", err, res)
+			}
+			text := res.String()
+			for _, want := range tc.want {
+				if !strings.Contains(text, want) {
+					t.Errorf("transcript lacks %q:\n%s", want, text)
+				}
+			}
+			if strings.Contains(text, "carol") {
+				t.Errorf("a number never dialled is named:\n%s", text)
+			}
+			if got := res.Transcript.Pressed(engineer); !reflect.DeepEqual(got, []string{"1"}) {
+				t.Errorf("Pressed(%s) = %q: the leg must stay the number", engineer, got)
+			}
+		})
+	}
+}

@@ -61,6 +61,10 @@ type Entry struct {
 	Kind   Kind          `json:"kind"`
 	Text   string        `json:"text"`
 	Detail string        `json:"detail,omitempty"`
+	// Who is how a person reading the transcript knows the engineer's leg
+	// (Leg), or the numbers dialled (KindDial's Text): "bob
+	// (+15555550112)" where Call.Names knows the number, else the number.
+	Who string `json:"who,omitempty"`
 }
 
 // Transcript is what happened on a call, in order.
@@ -106,6 +110,9 @@ func (e Entry) line() string {
 	who, indent := "caller", ""
 	if e.Leg != CallerLeg {
 		who, indent = e.Leg, "    "
+		if e.Who != "" {
+			who = e.Who
+		}
 	}
 	detail := ""
 	if e.Detail != "" {
@@ -129,11 +136,15 @@ func (e Entry) line() string {
 		}
 		return fmt.Sprintf("%s%s leaves a message %q%s", indent, who, e.Text, detail)
 	case KindDial:
-		return fmt.Sprintf("%s%s dials %s%s", indent, who, e.Text, detail)
+		dialled := e.Text
+		if e.Who != "" {
+			dialled = e.Who
+		}
+		return fmt.Sprintf("%sdialling %s%s", indent, dialled, detail)
 	case KindAnswer:
-		return fmt.Sprintf("    %s answers%s", e.Leg, detail)
+		return fmt.Sprintf("    %s answers%s", who, detail)
 	case KindBridge:
-		return fmt.Sprintf("    %s is connected to the caller%s", e.Leg, detail)
+		return fmt.Sprintf("    %s is connected to the caller%s", who, detail)
 	case KindDialResult:
 		return fmt.Sprintf("%sdial ends: DialCallStatus=%s%s", indent, e.Text, detail)
 	case KindHangup:

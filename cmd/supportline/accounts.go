@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,12 +14,27 @@ import (
 	"supportline/errcode"
 )
 
+// accountsService is the accounts service of the account and contact
+// commands, with the PIN service it forgets removed contacts' PINs
+// through. That PIN service needs no key for unmatched entries here: it
+// only deletes credentials.
 func (a *app) accountsService(ctx context.Context) (*accounts.Service, error) {
 	p, db, err := a.policyAndDB(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &accounts.Service{DB: db, Policy: p}, nil
+	acc, _ := accountsAndPins(db, p, nil, nil)
+	return acc, nil
+}
+
+// changesText is the human form of an edit's changes: `name "A" -> "B",
+// phone "+1..." -> "+1..."`.
+func changesText(changes []accounts.Change) string {
+	parts := make([]string, len(changes))
+	for i, c := range changes {
+		parts[i] = fmt.Sprintf("%s %q -> %q", c.Field, c.Old, c.New)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (a *app) accountCommand() *cobra.Command {
@@ -115,7 +131,38 @@ func (a *app) accountCommand() *cobra.Command {
 			return a.emit(acc, func() { fmt.Fprintf(a.stdout, "account %s is now on plan %s\n", acc.Number, acc.Plan) })
 		},
 	}
-	cmd.AddCommand(add, list, show, setPlan)
+	var newName string
+	setName := &cobra.Command{
+		Use:   "set-name NUMBER --name NAME",
+		Short: "Rename an account",
+		Args:  exactArgs(1, "an account number"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("name") {
+				return usageError{fmt.Sprintf("%s needs --name NAME (usage: %s)", cmd.CommandPath(), cmd.UseLine())}
+			}
+			svc, err := a.accountsService(cmd.Context())
+			if err != nil {
+				return err
+			}
+			acc, changes, err := svc.SetName(cmd.Context(), a.who(), args[0], newName)
+			if err != nil {
+				return err
+			}
+			out := struct {
+				accounts.Account
+				Changed []accounts.Change `json:"changed"`
+			}{acc, nonNil(changes)}
+			return a.emit(out, func() {
+				if len(changes) == 0 {
+					fmt.Fprintf(a.stdout, "account %s is already named %q; nothing changed\n", acc.Number, acc.Name)
+					return
+				}
+				fmt.Fprintf(a.stdout, "account %s renamed: %s\n", acc.Number, changesText(changes))
+			})
+		},
+	}
+	setName.Flags().StringVar(&newName, "name", "", "the account's new (company) name (required)")
+	cmd.AddCommand(add, list, show, setPlan, setName)
 	return cmd
 }
 
@@ -191,7 +238,51 @@ func (a *app) contactCommand() *cobra.Command {
 			})
 		},
 	}
-	cmd.AddCommand(add, list, remove)
+	var change struct{ name, phone, email string }
+	set := &cobra.Command{
+		Use:   "set SUPPORT_ID [--name NAME] [--phone E164] [--email EMAIL]",
+		Short: "Change a contact's name, phone or email (only the flags given)",
+		Args:  exactArgs(1, "a support ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var in accounts.ContactChange
+			flags := cmd.Flags()
+			if flags.Changed("name") {
+				in.Name = &change.name
+			}
+			if flags.Changed("phone") {
+				in.Phone = &change.phone
+			}
+			if flags.Changed("email") {
+				in.Email = &change.email
+			}
+			if in == (accounts.ContactChange{}) {
+				return usageError{fmt.Sprintf("%s needs at least one of --name, --phone, --email (usage: %s)", cmd.CommandPath(), cmd.UseLine())}
+			}
+			svc, err := a.accountsService(cmd.Context())
+			if err != nil {
+				return err
+			}
+			c, changes, err := svc.SetContact(cmd.Context(), a.who(), args[0], in)
+			if err != nil {
+				return err
+			}
+			out := struct {
+				accounts.Contact
+				Changed []accounts.Change `json:"changed"`
+			}{c, nonNil(changes)}
+			return a.emit(out, func() {
+				if len(changes) == 0 {
+					fmt.Fprintf(a.stdout, "contact %s (%s): nothing changed\n", c.SupportID, c.Name)
+					return
+				}
+				fmt.Fprintf(a.stdout, "contact %s updated: %s\n", c.SupportID, changesText(changes))
+			})
+		},
+	}
+	set.Flags().StringVar(&change.name, "name", "", "the contact's new name")
+	set.Flags().StringVar(&change.phone, "phone", "", "the contact's new phone in E.164, e.g. +17205550100")
+	set.Flags().StringVar(&change.email, "email", "", `the contact's new email ("" removes it)`)
+	cmd.AddCommand(add, list, set, remove)
 	return cmd
 }
 
@@ -223,7 +314,7 @@ func (a *app) auditCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			evs, err := audit.List(cmd.Context(), db, f)
+			evs, err := (&audit.Service{DB: db}).List(cmd.Context(), f)
 			if err != nil {
 				return err
 			}

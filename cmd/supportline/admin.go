@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"sort"
 	"strings"
 
@@ -40,12 +44,7 @@ func (a *app) migrateCommand() *cobra.Command {
 		Short: "List migrations and whether each is applied",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := store.Open(cmd.Context(), a.dbURL)
-			if err != nil {
-				return err
-			}
-			a.db = db
-			st, err := db.MigrationStatus(cmd.Context())
+			st, err := a.migrationStatus(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -63,6 +62,39 @@ func (a *app) migrateCommand() *cobra.Command {
 		},
 	})
 	return cmd
+}
+
+// migrationStatus lists the migrations and whether each is applied,
+// creating nothing: a SQLite file that does not exist, or a database
+// without goose's table, has every migration pending (goose's own status
+// would create its table first).
+func (a *app) migrationStatus(ctx context.Context) ([]store.MigrationStatus, error) {
+	pending := func(ms []store.Migration) []store.MigrationStatus {
+		out := make([]store.MigrationStatus, len(ms))
+		for i, m := range ms {
+			out[i] = store.MigrationStatus{Version: m.Version, Name: m.Name}
+		}
+		return out
+	}
+	if file := store.SQLiteFile(a.dbURL); file != "" {
+		if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) {
+			ms, err := store.Migrations(store.SQLite)
+			return pending(ms), err
+		}
+	}
+	db, err := store.Open(ctx, a.dbURL)
+	if err != nil {
+		return nil, err
+	}
+	a.db = db
+	schema, err := db.Schema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if schema.None() {
+		return pending(schema.Known), nil
+	}
+	return db.MigrationStatus(ctx)
 }
 
 func (a *app) checkCommand() *cobra.Command {

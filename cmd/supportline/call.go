@@ -14,6 +14,7 @@ import (
 	"supportline/contactinfo"
 	"supportline/errcode"
 	"supportline/oncall"
+	"supportline/store"
 	"supportline/twiliosim"
 )
 
@@ -116,6 +117,7 @@ func (a *app) placeCall(ctx context.Context, o callOptions, interactive bool, st
 		From:         from,
 		To:           to,
 		EngineerKeys: engineers,
+		Names:        a.engineerNames(ctx),
 		MaxRequests:  o.maxRequests,
 	}
 	pause := func(e twiliosim.Entry) {
@@ -213,7 +215,7 @@ func (a *app) resolveEngineer(ctx context.Context, handle string) (number string
 	if err != nil {
 		return "", false, err
 	}
-	e, err := (&oncall.Store{DB: db}).Engineer(ctx, handle)
+	e, err := (&oncall.Service{DB: db}).Engineer(ctx, handle)
 	if errcode.Is(err, errcode.NotFound) || errcode.Is(err, errcode.Invalid) {
 		return "", false, nil
 	}
@@ -221,6 +223,61 @@ func (a *app) resolveEngineer(ctx context.Context, handle string) (number string
 		return "", false, err
 	}
 	return e.Phone, true, nil
+}
+
+// engineerNames maps the engineers' numbers to their handles, from the
+// engineers of --db, so that the transcript says "dialling bob
+// (+15555550112)" (the server's database when both run on one machine). It
+// creates and migrates nothing, and names nobody when the database is not
+// there, has no schema or does not answer within 2 s: the transcript then
+// shows the numbers alone, which is still right.
+func (a *app) engineerNames(ctx context.Context) map[string]string {
+	db := a.db // opened already to resolve a handle in --engineer-keys
+	if db == nil {
+		if !mayExist(a.dbURL) {
+			return nil
+		}
+		octx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		opened, err := store.Open(octx, a.dbURL)
+		if err != nil {
+			return nil
+		}
+		defer opened.Close()
+		db, ctx = opened, octx
+	}
+	engs, err := (&oncall.Service{DB: db}).Engineers(ctx)
+	if err != nil {
+		return nil
+	}
+	names := make(map[string]string, len(engs))
+	for _, e := range engs {
+		names[e.Phone] = e.Handle
+	}
+	return names
+}
+
+// mayExist reports whether the database at dbURL may exist without being
+// created by opening it: PostgreSQL's are made by an admin; a SQLite file
+// that is not there would be created by the first connection.
+func mayExist(dbURL string) bool {
+	if dbURL == "" {
+		dbURL = store.DefaultURL
+	}
+	lower := strings.ToLower(dbURL)
+	if strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://") {
+		return true
+	}
+	path := dbURL
+	for _, prefix := range []string{"sqlite://", "sqlite:", "file:"} {
+		path = strings.TrimPrefix(path, prefix)
+	}
+	path, _, _ = strings.Cut(path, "?")
+	if path == "" || path == ":memory:" {
+		return false
+	}
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // isTerminal reports whether r is an interactive terminal.

@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -156,6 +159,7 @@ func TestCallFailures(t *testing.T) {
 	if code, _, errs := c.run("call", "--url", srv.URL, "--digits", "1"); code != 1 || !strings.Contains(errs, "using the demo auth token") || !strings.Contains(errs, "403") {
 		t.Errorf("no token: %d %q", code, errs)
 	}
+	c.mustRun("migrate", "up") // call reads engineers, and reading never creates a database
 	if code, _, errs := c.run("call", "--url", srv.URL, "--token", callTestToken, "--digits", "1", "--engineer-keys", "alice=1"); code != 2 || !strings.Contains(errs, `unknown engineer "alice"`) {
 		t.Errorf("unknown handle: %d %q", code, errs)
 	}
@@ -189,6 +193,35 @@ func TestCallInteractive(t *testing.T) {
 	for _, want := range []string{"+15555550111 presses 2", "Call ended: completed", "call ended: completed"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// The transcript names the engineers --db knows by handle, whether
+// --engineer-keys gave a handle or a number; with a database that is not
+// there it shows numbers alone and creates no database.
+func TestCallTranscriptNamesEngineers(t *testing.T) {
+	srv := newLineServer(t)
+	t.Setenv("TWILIO_AUTH_TOKEN", callTestToken)
+	c := newCLI(t)
+	code, out, errs := c.run("call", "--url", srv.URL, "--digits", "1234#", "--engineer-keys", "+15555550111=1", "--to", "+18005550199")
+	if code != 0 || !strings.Contains(out, "dialling +15555550111 (") || strings.Contains(out, "alice") {
+		t.Fatalf("no database: %d %q\n%s", code, errs, out)
+	}
+	if _, err := os.Stat(c.db); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("call created the database %s: %v", c.db, err)
+	}
+	c.mustRun("engineer", "add", "--handle", "alice", "--name", "Alice Ng", "--phone", "+15555550111")
+	for _, keys := range []string{"alice=1", "+15555550111=1"} {
+		code, out, errs := c.run("call", "--url", srv.URL, "--digits", "1234#", "--engineer-keys", keys, "--to", "+18005550199")
+		if code != 0 {
+			t.Fatalf("%s: %d %q", keys, code, errs)
+		}
+		for _, want := range []string{"dialling alice (+15555550111) (", "alice (+15555550111) hears: \"Press 1 to accept.\"",
+			"alice (+15555550111) presses 1", "alice (+15555550111) is connected to the caller"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: output lacks %q:\n%s", keys, want, out)
+			}
 		}
 	}
 }

@@ -5,12 +5,13 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"log/slog"
+	"io/fs"
+	"net"
 	"os"
 	"os/signal"
 	"os/user"
+	"strings"
 	"syscall"
 	_ "time/tzdata" // calendars and schedules work in images without a zoneinfo database
 
@@ -28,10 +29,22 @@ type app struct {
 	dbURL      string
 	json       bool
 	actor      string
+	// readOnly is set (by the root's PersistentPreRunE, from the command's
+	// annotation) when the running command only reads: openDB then neither
+	// creates nor migrates a database.
+	readOnly bool
 
 	stdout, stderr io.Writer
 	policy         *config.Policy
 	db             *store.DB
+	hooks          testHooks
+}
+
+// testHooks let tests wait for serve's milestones instead of polling its
+// output; nil in production.
+type testHooks struct {
+	listening func(net.Addr) // serve has bound its address
+	ready     func()         // serve has reached and migrated its database
 }
 
 func main() {
@@ -43,11 +56,16 @@ func main() {
 
 // run executes the command line and returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr}
+	return (&app{stdout: stdout, stderr: stderr}).run(ctx, args)
+}
+
+// run executes the command line with a's writers and hooks and returns the
+// exit status.
+func (a *app) run(ctx context.Context, args []string) int {
 	root := a.rootCommand()
 	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
 	err := root.ExecuteContext(ctx)
 	if a.db != nil {
 		a.db.Close()
@@ -55,48 +73,45 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	var problems config.Problems
-	if errors.As(err, &problems) {
-		fmt.Fprintf(stderr, "%s\n%d problem(s) in the policy file\n", problems.Error(), len(problems))
-		return 1
-	}
-	var usage usageError
-	if errors.As(err, &usage) {
-		fmt.Fprintf(stderr, "error: %s\n", usage.msg)
-		return 2
-	}
-	code := errcode.CodeOf(err)
-	if code == errcode.Internal {
-		fmt.Fprintf(stderr, "error: %v\n", err)
-	} else {
-		fmt.Fprintf(stderr, "error: %s\n", errcode.Message(err))
-	}
-	return errcode.ExitCode(code)
+	// A flag that fails to parse before --json does leaves a.json unset.
+	return printError(a.stderr, a.json || jsonRequested(args), err)
 }
 
+// usageError is bad input found by the CLI itself (a flag, an argument):
+// exit 2, like errcode.Invalid.
 type usageError struct{ msg string }
 
 func (u usageError) Error() string { return u.msg }
 
 func (a *app) rootCommand() *cobra.Command {
+	var showVersion bool
 	root := &cobra.Command{
 		Use:           "supportline",
 		Short:         "Supportline answers a premium support phone line",
 		Long:          "Supportline answers a software vendor's support phone line: it verifies callers by support ID and PIN, checks their plan, opens a ticket with an SLA clock, and forwards the call to the engineer on call or to voicemail.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if showVersion && len(args) == 0 {
+				return a.printVersion()
+			}
+			return unknownSubcommand(cmd, args)
+		},
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err.Error()} })
+	root.SetFlagErrorFunc(flagError)
 	f := root.PersistentFlags()
 	f.StringVar(&a.configPath, "config", os.Getenv("SUPPORTLINE_CONFIG"), "policy file (env SUPPORTLINE_CONFIG; built-in default when empty)")
 	f.StringVar(&a.dbURL, "db", envOr("DATABASE_URL", store.DefaultURL), "database: postgres://... or a SQLite file path (env DATABASE_URL)")
-	f.BoolVar(&a.json, "json", false, "print records as JSON")
+	f.BoolVar(&a.json, "json", false, "print records as JSON (and errors as JSON on stderr)")
 	f.StringVar(&a.actor, "actor", "", "who is acting, for the audit log (default: the OS user)")
+	root.Flags().BoolVar(&showVersion, "version", false, "print the version and exit (as supportline version)")
 	root.AddCommand(a.serveCommand(), a.migrateCommand(), a.checkCommand(), a.accountCommand(), a.contactCommand(), a.auditCommand(), a.slaCommand())
 	root.AddCommand(a.engineerCommand(), a.scheduleCommand(), a.overrideCommand(), a.oncallCommand(), a.routeCommand())
 	root.AddCommand(a.callCommand(), a.ticketCommand())
 	root.AddCommand(a.pinCommand())
 	root.AddCommand(a.outboxCommand())
+	root.AddCommand(a.versionCommand(), a.healthCommand())
+	a.prepareTree(root)
 	return root
 }
 
@@ -119,22 +134,68 @@ func (a *app) loadPolicy() (*config.Policy, error) {
 	return a.policy, nil
 }
 
-// openDB opens (once) the database and makes sure it is migrated, so that a
-// first admin command on a fresh SQLite file just works.
+// openDB opens (once) the database. A command that only reads needs a
+// database with this binary's schema and neither creates nor migrates one
+// (pointed at the wrong database, it must leave it as it was). A command
+// that writes migrates a SQLite file that is new, empty or already
+// Supportline's, so that a first admin command on a fresh file just works;
+// it never migrates PostgreSQL, which is shared and migrated by its
+// operator (migrate up, or serve at start).
 func (a *app) openDB(ctx context.Context) (*store.DB, error) {
 	if a.db != nil {
 		return a.db, nil
+	}
+	if file := store.SQLiteFile(a.dbURL); a.readOnly && file != "" {
+		if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) {
+			return nil, errcode.Errorf(errcode.Unavailable, "there is no database at %s: run supportline migrate up (or choose another with --db)", file)
+		}
 	}
 	db, err := store.Open(ctx, a.dbURL)
 	if err != nil {
 		return nil, errcode.Errorf(errcode.Unavailable, "cannot open the database: %v", err)
 	}
-	if _, err := db.Migrate(ctx); err != nil {
+	if err := a.ensureSchema(ctx, db); err != nil {
 		db.Close()
 		return nil, err
 	}
 	a.db = db
 	return db, nil
+}
+
+// ensureSchema checks, or for a write on SQLite brings up to date, db's
+// schema (see openDB).
+func (a *app) ensureSchema(ctx context.Context, db *store.DB) error {
+	st, err := db.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	if st.Current() {
+		return nil
+	}
+	if a.readOnly || db.Engine() != store.SQLite {
+		return schemaError(db, st)
+	}
+	if st.None() {
+		tables, err := db.Tables(ctx)
+		if err != nil {
+			return err
+		}
+		if len(tables) > 0 {
+			return errcode.Errorf(errcode.Conflict, "%s holds tables that are not Supportline's (%s): choose another database with --db", db, strings.Join(tables, ", "))
+		}
+	}
+	_, err = db.Migrate(ctx)
+	return err
+}
+
+// schemaError says what is wrong with a database whose schema is missing
+// or older than this binary, and how to mend it.
+func schemaError(db *store.DB, st store.SchemaState) error {
+	if st.None() {
+		return errcode.Errorf(errcode.Unavailable, "this database (%s) has no Supportline schema: run supportline migrate up", db)
+	}
+	return errcode.Errorf(errcode.Unavailable, "this database (%s) has an older Supportline schema (%d of %d migrations applied): run supportline migrate up",
+		db, len(st.Known)-len(st.Pending()), len(st.Known))
 }
 
 // policyAndDB loads the policy file and opens the database, for commands
@@ -163,16 +224,4 @@ func (a *app) who() string {
 		return u
 	}
 	return "unknown"
-}
-
-func newLogger(w io.Writer) *slog.Logger {
-	level := slog.LevelInfo
-	if os.Getenv("SUPPORTLINE_LOG_LEVEL") == "debug" {
-		level = slog.LevelDebug
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	if os.Getenv("SUPPORTLINE_LOG_FORMAT") == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }

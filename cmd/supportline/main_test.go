@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -136,42 +137,94 @@ func TestServeStartsReadyAndStops(t *testing.T) {
 	t.Setenv("TWILIO_AUTH_TOKEN", "test-token")
 	t.Setenv("SUPPORTLINE_PUBLIC_URL", "https://support.example.com")
 	db := filepath.Join(t.TempDir(), "serve.db")
-	ctx, stop := context.WithCancel(context.Background())
-	var out, errs syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, &out, &errs) }()
-	addrRE := regexp.MustCompile(`listening on (\S+) \(store: sqlite:`)
-	var addr string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if m := addrRE.FindStringSubmatch(out.String()); m != nil {
-			addr = m[1]
-			break
-		}
+	s := startServe(t, "--db", db)
+	if s.addr == "" {
+		t.Fatalf("serve exited %d before listening: %q %q", s.wait(), s.out, s.errs)
 	}
-	if addr == "" {
-		stop()
-		t.Fatalf("serve did not print its address: %q %q", out.String(), errs.String())
+	if !strings.Contains(s.out.String(), "(store: sqlite:") {
+		t.Errorf("the start line does not name the store: %q", s.out)
 	}
 	// Ready once the database is migrated, in the background: at once on
 	// a local SQLite file.
-	status := 0
-	if !eventually(func() bool {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		status = resp.StatusCode
-		return status == 200
-	}) {
-		t.Fatalf("/readyz = %d", status)
+	s.waitReady(t)
+	resp, err := http.Get("http://" + s.addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
 	}
-	stop()
-	if code := <-done; code != 0 {
-		t.Fatalf("serve exited %d: %s", code, errs.String())
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("/readyz = %d once serve said it is ready", resp.StatusCode)
 	}
-	if !strings.Contains(errs.String(), "stopped cleanly") {
-		t.Fatalf("log lacks the clean stop: %s", errs.String())
+	if code, out, errs := newCLI(t).run("health", "--url", "http://"+s.addr+"/readyz"); code != 0 || out != "ready: http://"+s.addr+"/readyz\n" {
+		t.Errorf("health against a ready server: exit %d, %q %q", code, out, errs)
+	}
+	s.stop()
+	if code := s.wait(); code != 0 {
+		t.Fatalf("serve exited %d: %s", code, s.errs)
+	}
+	if !strings.Contains(s.errs.String(), "stopped cleanly") {
+		t.Fatalf("log lacks the clean stop: %s", s.errs)
+	}
+}
+
+// serving is serve running in the background of a test, with its
+// milestones reported through the app's hooks rather than read from its
+// output.
+type serving struct {
+	addr      string // "" when serve exited before it listened
+	out, errs *syncBuffer
+	ready     chan struct{} // closed once serve has reached its database
+	stop      func()
+	done      chan int
+	once      sync.Once
+	code      int
+}
+
+// startServe runs serve --addr 127.0.0.1:0 with args and returns once it
+// listens or has exited. It stops serve when the test ends.
+func startServe(t *testing.T, args ...string) *serving {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &serving{out: &syncBuffer{}, errs: &syncBuffer{}, ready: make(chan struct{}), stop: cancel, done: make(chan int, 1)}
+	listening := make(chan net.Addr, 1)
+	var ready sync.Once
+	a := &app{stdout: s.out, stderr: s.errs, hooks: testHooks{
+		listening: func(addr net.Addr) { listening <- addr },
+		ready:     func() { ready.Do(func() { close(s.ready) }) },
+	}}
+	go func() { s.done <- a.run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)) }()
+	t.Cleanup(func() {
+		cancel()
+		s.wait()
+	})
+	select {
+	case addr := <-listening:
+		s.addr = addr.String()
+	case code := <-s.done:
+		s.done <- code // for wait
+	case <-time.After(10 * time.Second):
+		t.Fatalf("serve neither listened nor exited in 10 s: %q %q", s.out, s.errs)
+	}
+	return s
+}
+
+// wait returns serve's exit status once it has exited.
+func (s *serving) wait() int {
+	s.once.Do(func() { s.code = <-s.done })
+	return s.code
+}
+
+// waitReady returns once serve has reached and migrated its database, and
+// fails the test if serve exits first.
+func (s *serving) waitReady(t *testing.T) {
+	t.Helper()
+	select {
+	case <-s.ready:
+	case code := <-s.done:
+		s.done <- code
+		t.Fatalf("serve exited %d before it was ready: %q %q", code, s.out, s.errs)
+	case <-time.After(10 * time.Second):
+		t.Fatalf("serve was not ready in 10 s: %q %q", s.out, s.errs)
 	}
 }
 
@@ -187,38 +240,42 @@ func TestServeRefusalTouchesNoDatabase(t *testing.T) {
 	}
 }
 
-// every runs its function on each tick and not after stop returns.
+// onTicks runs its function once per tick, and once stop has returned
+// nothing takes a tick any more: the loop has ended, not merely paused.
 func TestEvery(t *testing.T) {
+	ticks := make(chan time.Time) // unbuffered: a send succeeds only while the loop receives
 	var mu sync.Mutex
 	runs := 0
-	stop := every(context.Background(), time.Millisecond, func(context.Context) {
+	stop := onTicks(context.Background(), ticks, func(context.Context) {
 		mu.Lock()
 		runs++
 		mu.Unlock()
 	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		mu.Lock()
-		n := runs
-		mu.Unlock()
-		if n >= 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d runs in 10 s of 1 ms ticks", n)
-		}
-		time.Sleep(time.Millisecond)
+	for range 3 {
+		ticks <- time.Now()
 	}
 	stop()
 	mu.Lock()
-	after := runs
+	n := runs
 	mu.Unlock()
-	time.Sleep(20 * time.Millisecond)
-	mu.Lock()
-	defer mu.Unlock()
-	if runs != after {
-		t.Fatalf("%d runs after stop returned", runs-after)
+	if n != 3 {
+		t.Fatalf("%d runs for 3 ticks", n)
 	}
+	select {
+	case ticks <- time.Now():
+		t.Fatal("a tick was taken after stop returned")
+	default:
+	}
+	// every is onTicks on a real ticker; its stop returns too.
+	done := make(chan struct{})
+	stopEvery := every(context.Background(), time.Millisecond, func(context.Context) {
+		select {
+		case done <- struct{}{}:
+		default:
+		}
+	})
+	<-done
+	stopEvery()
 }
 
 // serve starts without its database: /healthz answers, /readyz says why it
@@ -240,21 +297,12 @@ func TestServeWaitsForItsDatabase(t *testing.T) {
 	t.Run("unreachable, then reachable", func(t *testing.T) {
 		raw, proxy := storetest.PostgresViaProxy(t)
 		proxy.Refuse()
-		ctx, stop := context.WithCancel(context.Background())
-		defer stop()
-		var out, errs syncBuffer
-		done := make(chan int, 1)
-		go func() { done <- run(ctx, []string{"serve", "--db", raw, "--addr", "127.0.0.1:0"}, &out, &errs) }()
-		addrRE := regexp.MustCompile(`listening on (\S+) \(store: postgres`)
-		var base string
-		if !eventually(func() bool {
-			if m := addrRE.FindStringSubmatch(out.String()); m != nil {
-				base = "http://" + m[1]
-			}
-			return base != ""
-		}) {
-			t.Fatalf("serve did not start without its database: %s %s", out.String(), errs.String())
+		ctx := context.Background()
+		s := startServe(t, "--db", raw)
+		if s.addr == "" {
+			t.Fatalf("serve did not start without its database: exit %d, %s %s", s.wait(), s.out, s.errs)
 		}
+		base := "http://" + s.addr
 		get := func(path string) (int, string) {
 			resp, err := http.Get(base + path)
 			if err != nil {
@@ -297,16 +345,17 @@ func TestServeWaitsForItsDatabase(t *testing.T) {
 
 		proxy.Accept()
 		back := time.Now()
-		if !eventually(func() bool { code, _ := get("/readyz"); return code == 200 }) {
-			t.Fatalf("serve did not become ready after the database appeared: %s", errs.String())
-		}
+		s.waitReady(t)
 		t.Logf("ready %v after the database appeared", time.Since(back).Round(10*time.Millisecond))
+		if code, body := get("/readyz"); code != 200 {
+			t.Errorf("/readyz = %d %s once serve said it is ready", code, body)
+		}
 		if body := post("/twilio/voice", form); !strings.Contains(body, "support ID") {
 			t.Errorf("the voice URL does not ask for the support ID once ready: %s", body)
 		}
-		stop()
-		if code := <-done; code != 0 {
-			t.Fatalf("serve exited %d: %s", code, errs.String())
+		s.stop()
+		if code := s.wait(); code != 0 {
+			t.Fatalf("serve exited %d: %s", code, s.errs)
 		}
 	})
 }

@@ -9,16 +9,20 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"supportline/config"
 	"supportline/errcode"
 	"supportline/oncall"
 )
 
-func (a *app) oncallStore(ctx context.Context) (*oncall.Store, error) {
+// oncallService opens the database and builds the on-call service; p is
+// the policy for the commands whose rules read it (schedule remove), nil
+// for the others, so that a broken policy file does not stop them.
+func (a *app) oncallService(ctx context.Context, p *config.Policy) (*oncall.Service, error) {
 	db, err := a.openDB(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &oncall.Store{DB: db}, nil
+	return &oncall.Service{DB: db, Policy: p}, nil
 }
 
 // now is the clock for commands: the database's when one is open.
@@ -79,7 +83,7 @@ func (a *app) engineerCommand() *cobra.Command {
 			if err := required(cmd, "handle", "name", "phone"); err != nil {
 				return err
 			}
-			st, err := a.oncallStore(cmd.Context())
+			st, err := a.oncallService(cmd.Context(), nil)
 			if err != nil {
 				return err
 			}
@@ -103,7 +107,7 @@ func (a *app) engineerCommand() *cobra.Command {
 		Short: "List engineers",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.oncallStore(cmd.Context())
+			st, err := a.oncallService(cmd.Context(), nil)
 			if err != nil {
 				return err
 			}
@@ -126,7 +130,7 @@ func (a *app) engineerCommand() *cobra.Command {
 		Short: "Remove an engineer (refused while they are in a schedule)",
 		Args:  exactArgs(1, "an engineer's handle"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.oncallStore(cmd.Context())
+			st, err := a.oncallService(cmd.Context(), nil)
 			if err != nil {
 				return err
 			}
@@ -137,8 +141,69 @@ func (a *app) engineerCommand() *cobra.Command {
 			return a.emit(e, func() { fmt.Fprintf(a.stdout, "engineer %s (%s) removed\n", e.Handle, e.Name) })
 		},
 	}
-	cmd.AddCommand(add, list, remove)
+	cmd.AddCommand(add, list, a.engineerSetCommand(), remove)
 	return cmd
+}
+
+// engineerSetCommand changes the fields given of one engineer.
+func (a *app) engineerSetCommand() *cobra.Command {
+	var name, phone, email, sms string
+	set := &cobra.Command{
+		Use:   "set HANDLE [--name NAME] [--phone E164] [--email EMAIL] [--sms on|off]",
+		Short: "Change an engineer's name, phone, email or SMS setting (only the flags given)",
+		Args:  exactArgs(1, "an engineer's handle"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var in oncall.EngineerChange
+			flags := cmd.Flags()
+			if flags.Changed("name") {
+				in.Name = &name
+			}
+			if flags.Changed("phone") {
+				in.Phone = &phone
+			}
+			if flags.Changed("email") {
+				in.Email = &email
+			}
+			if flags.Changed("sms") {
+				on, ok := map[string]bool{"on": true, "off": false}[strings.ToLower(strings.TrimSpace(sms))]
+				if !ok {
+					return errcode.Errorf(errcode.Invalid, "--sms takes on or off, not %q", sms)
+				}
+				in.SMS = &on
+			}
+			if in == (oncall.EngineerChange{}) {
+				return errcode.Errorf(errcode.Invalid, "give at least one of --name, --phone, --email or --sms (usage: %s)", cmd.UseLine())
+			}
+			st, err := a.oncallService(cmd.Context(), nil)
+			if err != nil {
+				return err
+			}
+			e, changes, err := st.SetEngineer(cmd.Context(), a.who(), args[0], in)
+			if err != nil {
+				return err
+			}
+			out := struct {
+				Engineer oncall.Engineer      `json:"engineer"`
+				Changes  []oncall.FieldChange `json:"changes"`
+			}{e, changes}
+			return a.emit(out, func() {
+				if len(changes) == 0 {
+					fmt.Fprintf(a.stdout, "engineer %s unchanged (it already had those values)\n", e.Handle)
+					return
+				}
+				parts := make([]string, len(changes))
+				for i, c := range changes {
+					parts[i] = c.String()
+				}
+				fmt.Fprintf(a.stdout, "engineer %s: %s\n", e.Handle, strings.Join(parts, "; "))
+			})
+		},
+	}
+	set.Flags().StringVar(&name, "name", "", "new full name")
+	set.Flags().StringVar(&phone, "phone", "", "new phone in E.164, e.g. +17205550111")
+	set.Flags().StringVar(&email, "email", "", `new email address ("" removes it)`)
+	set.Flags().StringVar(&sms, "sms", "", "on or off: whether the engineer takes text messages")
+	return set
 }
 
 func onOff(b bool) string {
@@ -168,7 +233,7 @@ func (a *app) scheduleCommand() *cobra.Command {
 			if err != nil {
 				return errcode.Errorf(errcode.Invalid, "--handoff: %v", err)
 			}
-			st, err := a.oncallStore(cmd.Context())
+			st, err := a.oncallService(cmd.Context(), nil)
 			if err != nil {
 				return err
 			}
@@ -193,7 +258,7 @@ func (a *app) scheduleCommand() *cobra.Command {
 		Short: "List schedules",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.oncallStore(cmd.Context())
+			st, err := a.oncallService(cmd.Context(), nil)
 			if err != nil {
 				return err
 			}
@@ -221,7 +286,7 @@ func (a *app) scheduleCommand() *cobra.Command {
 			if next < 1 || next > 1000 {
 				return errcode.Errorf(errcode.Invalid, "--next %d must be from 1 to 1000", next)
 			}
-			st, err := a.oncallStore(cmd.Context())
+			st, err := a.oncallService(cmd.Context(), nil)
 			if err != nil {
 				return err
 			}
@@ -264,7 +329,7 @@ func (a *app) scheduleCommand() *cobra.Command {
 			if !cmd.Flags().Changed("members") {
 				return errcode.Errorf(errcode.Invalid, "--members is required (use --members \"\" to leave only overrides) (usage: %s)", cmd.UseLine())
 			}
-			st, err := a.oncallStore(cmd.Context())
+			st, err := a.oncallService(cmd.Context(), nil)
 			if err != nil {
 				return err
 			}
@@ -287,15 +352,11 @@ func (a *app) scheduleCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if uses := policyUses(p.EscalationPolicies, args[0]); len(uses) > 0 && !force {
-				return errcode.Errorf(errcode.Conflict, "schedule %s is named by %s in %s; live calls would skip it. Use --force to remove it anyway",
-					args[0], strings.Join(uses, ", "), p.Source)
-			}
-			st, err := a.oncallStore(cmd.Context())
+			st, err := a.oncallService(cmd.Context(), p)
 			if err != nil {
 				return err
 			}
-			s, err := st.RemoveSchedule(cmd.Context(), a.who(), args[0])
+			s, err := st.RemoveSchedule(cmd.Context(), a.who(), args[0], force)
 			if err != nil {
 				return err
 			}
@@ -337,13 +398,14 @@ func (a *app) overrideCommand() *cobra.Command {
 		Use:   "add --schedule NAME --engineer HANDLE --from T --to T",
 		Short: "Add an override; where overrides overlap, the newest wins",
 		Long: "Add an override: the engineer covers the schedule from --from until --to. Times are RFC 3339 " +
-			"(2026-11-21T09:00:00-07:00) or wall-clock YYYY-MM-DDTHH:MM in the schedule's zone.",
+			"(2026-11-21T09:00:00-07:00) or wall-clock YYYY-MM-DDTHH:MM in the schedule's zone. " +
+			"An override cannot end in the past; one whose --from is past starts now, and says so.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := required(cmd, "schedule", "engineer", "from", "to"); err != nil {
 				return err
 			}
-			st, err := a.oncallStore(cmd.Context())
+			st, err := a.oncallService(cmd.Context(), nil)
 			if err != nil {
 				return err
 			}
@@ -359,6 +421,9 @@ func (a *app) overrideCommand() *cobra.Command {
 				loc := zones[o.Schedule]
 				fmt.Fprintf(a.stdout, "override #%d: %s covers %s from %s until %s\n",
 					o.ID, o.Engineer, o.Schedule, local(o.From.In(loc)), local(o.To.In(loc)))
+				if o.StartedNow {
+					fmt.Fprintf(a.stdout, "the start asked for, %s, was already past: the override starts now\n", local(o.AskedFrom.In(loc)))
+				}
 			})
 		},
 	}
@@ -374,7 +439,7 @@ func (a *app) overrideCommand() *cobra.Command {
 		Short: "List overrides that have not ended (--all: also past ones)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.oncallStore(cmd.Context())
+			st, err := a.oncallService(cmd.Context(), nil)
 			if err != nil {
 				return err
 			}
@@ -412,7 +477,7 @@ func (a *app) overrideCommand() *cobra.Command {
 			if err != nil || id <= 0 {
 				return errcode.Errorf(errcode.Invalid, "override ID %q is not a positive number", args[0])
 			}
-			st, err := a.oncallStore(cmd.Context())
+			st, err := a.oncallService(cmd.Context(), nil)
 			if err != nil {
 				return err
 			}
@@ -431,7 +496,7 @@ func (a *app) overrideCommand() *cobra.Command {
 
 // scheduleZones maps schedule names to zones, for printing times the way
 // the schedule's people read them.
-func (a *app) scheduleZones(ctx context.Context, st *oncall.Store) (map[string]*time.Location, error) {
+func (a *app) scheduleZones(ctx context.Context, st *oncall.Service) (map[string]*time.Location, error) {
 	ss, err := st.Schedules(ctx)
 	if err != nil {
 		return nil, err
@@ -454,7 +519,7 @@ func (a *app) oncallCommand() *cobra.Command {
 		Short: "Show who is on call in every schedule, since and until when",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.oncallStore(cmd.Context())
+			st, err := a.oncallService(cmd.Context(), nil)
 			if err != nil {
 				return err
 			}

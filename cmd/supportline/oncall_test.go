@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // mustRun runs a command that must succeed and returns its stdout.
@@ -200,32 +201,35 @@ func TestScheduleShowAndOverrides(t *testing.T) {
 	c := newCLI(t)
 	twoEngineers(c)
 	c.mustRun("engineer", "add", "--handle", "dave", "--name", "Dave Roe", "--phone", "+17205550114", "--no-sms")
-	out := c.mustRun("override", "add", "--schedule", "primary", "--engineer", "dave", "--from", "2026-11-18T09:00", "--to", "2026-11-19T09:00")
-	if out != "override #1: dave covers primary from Wed 2026-11-18 09:00 MST until Thu 2026-11-19 09:00 MST\n" {
+	// Overrides cannot cover the past, and this test runs on the real clock:
+	// its weeks are ten years on (2036-11-17 is a Monday of alice's, a
+	// whole number of two-week cycles after the handoff).
+	out := c.mustRun("override", "add", "--schedule", "primary", "--engineer", "dave", "--from", "2036-11-19T09:00", "--to", "2036-11-20T09:00")
+	if out != "override #1: dave covers primary from Wed 2036-11-19 09:00 MST until Thu 2036-11-20 09:00 MST\n" {
 		t.Fatalf("override add: %q", out)
 	}
-	out = c.mustRun("schedule", "show", "primary", "--next", "4", "--from", "2026-11-17T00:00:00Z")
+	out = c.mustRun("schedule", "show", "primary", "--next", "4", "--from", "2036-11-18T00:00:00Z")
 	for _, want := range []string{
 		"Schedule primary: 168h shifts from 2026-11-16T09:00 America/Denver\nMembers:  alice, bob\n",
-		"alice     Alice Ng  Mon 2026-11-16 09:00 MST  Wed 2026-11-18 09:00 MST",
-		"dave      Dave Roe  Wed 2026-11-18 09:00 MST  Thu 2026-11-19 09:00 MST  (override #1)",
-		"alice     Alice Ng  Thu 2026-11-19 09:00 MST  Mon 2026-11-23 09:00 MST",
-		"bob       Bob Li    Mon 2026-11-23 09:00 MST  Mon 2026-11-30 09:00 MST",
+		"alice     Alice Ng  Mon 2036-11-17 09:00 MST  Wed 2036-11-19 09:00 MST",
+		"dave      Dave Roe  Wed 2036-11-19 09:00 MST  Thu 2036-11-20 09:00 MST  (override #1)",
+		"alice     Alice Ng  Thu 2036-11-20 09:00 MST  Mon 2036-11-24 09:00 MST",
+		"bob       Bob Li    Mon 2036-11-24 09:00 MST  Mon 2036-12-01 09:00 MST",
 	} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("schedule show lacks %q:\n%s", want, out)
 		}
 	}
 	// The newest override wins where two overlap.
-	c.mustRun("override", "add", "--schedule", "primary", "--engineer", "bob", "--from", "2026-11-18T12:00:00-07:00", "--to", "2026-11-18T13:00:00-07:00")
-	if cv := coverageAt(c, "2026-11-18T12:30:00-07:00", "primary"); cv["engineer"] != "bob" || cv["override"] != float64(2) {
+	c.mustRun("override", "add", "--schedule", "primary", "--engineer", "bob", "--from", "2036-11-19T12:00:00-07:00", "--to", "2036-11-19T13:00:00-07:00")
+	if cv := coverageAt(c, "2036-11-19T12:30:00-07:00", "primary"); cv["engineer"] != "bob" || cv["override"] != float64(2) {
 		t.Fatalf("overlapping overrides: %v, want bob by #2", cv)
 	}
 	if n := c.count("override", "list", "--schedule", "primary", "--all"); n != 2 {
 		t.Fatalf("override list = %d, want 2", n)
 	}
 	c.mustRun("override", "remove", "2")
-	if cv := coverageAt(c, "2026-11-18T12:30:00-07:00", "primary"); cv["engineer"] != "dave" {
+	if cv := coverageAt(c, "2036-11-19T12:30:00-07:00", "primary"); cv["engineer"] != "dave" {
 		t.Fatalf("after removing #2: %v, want dave", cv)
 	}
 	if code, _, errs := c.run("override", "remove", "2"); code != 3 || !strings.Contains(errs, "no override #2") {
@@ -297,6 +301,13 @@ func TestOnCallBadInput(t *testing.T) {
 		{[]string{"override", "add", "--schedule", "primary", "--engineer", "bob", "--from", "2026-12-02T09:00", "--to", "2026-12-01T09:00"}, 2, "must end after it starts"},
 		{[]string{"override", "add", "--schedule", "primary", "--engineer", "bob", "--from", "2026-12-01T09:00", "--to", "2026-12-01T09:00"}, 2, "must end after it starts"},
 		{[]string{"override", "add", "--schedule", "primary", "--engineer", "bob", "--from", "noon", "--to", "2026-12-01T09:00"}, 2, "nor a wall-clock time YYYY-MM-DDTHH:MM in America/Denver"},
+		{[]string{"override", "add", "--schedule", "primary", "--engineer", "bob", "--from", "2020-01-01T09:00", "--to", "2020-01-02T09:00"}, 2, "the override would end 2020-01-02T09:00:00-07:00, which is already past"},
+		{[]string{"engineer", "set", "alice"}, 2, "give at least one of --name, --phone, --email or --sms"},
+		{[]string{"engineer", "set", "alice", "--sms", "maybe"}, 2, `--sms takes on or off, not "maybe"`},
+		{[]string{"engineer", "set", "alice", "--phone", "720-555-0100"}, 2, "must be in E.164 form"},
+		{[]string{"engineer", "set", "alice", "--name", ""}, 2, "engineer name is required"},
+		{[]string{"engineer", "set", "alice", "--email", "alice at example"}, 2, "is not an email address"},
+		{[]string{"engineer", "set", "zed", "--phone", "+17205550100"}, 3, `no engineer "zed"`},
 		{[]string{"override", "remove", "x"}, 2, `override ID "x" is not a positive number`},
 		{[]string{"oncall", "--at", "now"}, 2, `--at "now" is not an RFC 3339 time`},
 	} {
@@ -353,5 +364,97 @@ func TestCheckReportsMissingSchedules(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(c.mustRun("check", "--json")), &js); err != nil || !js.Database.Checked || len(js.Database.Missing) != 0 {
 		t.Fatalf("check --json: %+v %v", js, err)
+	}
+}
+
+// lastAudit is the newest audit event, through the CLI.
+func lastAudit(c *cli) struct{ Actor, Action, Subject, Detail string } {
+	c.t.Helper()
+	var evs []struct{ Actor, Action, Subject, Detail string }
+	if err := json.Unmarshal([]byte(c.mustRun("audit", "list", "--json")), &evs); err != nil || len(evs) == 0 {
+		c.t.Fatalf("audit list --json: %d events, %v", len(evs), err)
+	}
+	return evs[len(evs)-1]
+}
+
+func TestEngineerSet(t *testing.T) {
+	c := newCLI(t)
+	twoEngineers(c)
+	if ev := lastAudit(c); ev.Action != "schedule.add" || !strings.Contains(ev.Detail, " shift=168h ") {
+		t.Fatalf("schedule.add audit detail %q, want shift=168h (not Go's 168h0m0s)", ev.Detail)
+	}
+	out := c.mustRun("engineer", "set", "bob", "--phone", "+1 720 555 0199")
+	if out != "engineer bob: phone +17205550112 -> +17205550199\n" {
+		t.Fatalf("engineer set: %q", out)
+	}
+	if ev := lastAudit(c); ev.Actor != "tester" || ev.Action != "engineer.set" || ev.Subject != "engineer bob" || ev.Detail != "phone +17205550112 -> +17205550199" {
+		t.Fatalf("audit event %+v", ev)
+	}
+	// The next call's route dials the new number.
+	if out := c.mustRun("route", "explain", "--plan", "premium", "--priority", "1", "--at", "2026-11-24T03:00:00-07:00"); !strings.Contains(out, "bob (Bob Li) +17205550199") {
+		t.Fatalf("route after the phone change:\n%s", out)
+	}
+	var res struct {
+		Engineer struct {
+			Name, Phone, Email string
+			SMS                bool
+		}
+		Changes []struct{ Field, Old, New string }
+	}
+	js := c.mustRun("engineer", "set", "bob", "--sms", "off", "--email", "", "--json")
+	if err := json.Unmarshal([]byte(js), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Engineer.Name != "Bob Li" || res.Engineer.Phone != "+17205550199" || res.Engineer.SMS || res.Engineer.Email != "" ||
+		len(res.Changes) != 2 || res.Changes[0].Field != "email" || res.Changes[0].Old != "bob@example.com" || res.Changes[1] != (struct{ Field, Old, New string }{"sms", "on", "off"}) {
+		t.Fatalf("engineer set --json: %s", js)
+	}
+	if out := c.mustRun("engineer", "set", "bob", "--sms", "off"); out != "engineer bob unchanged (it already had those values)\n" {
+		t.Fatalf("unchanged: %q", out)
+	}
+	if ev := lastAudit(c); ev.Detail != "email bob@example.com -> (none); sms on -> off" {
+		t.Fatalf("an unchanged engineer was audited, or the detail is %q", ev.Detail)
+	}
+}
+
+func TestOverrideFromThePastStartsNow(t *testing.T) {
+	c := newCLI(t)
+	twoEngineers(c)
+	out := c.mustRun("override", "add", "--schedule", "primary", "--engineer", "bob", "--from", "2020-01-01T09:00", "--to", "2099-01-01T09:00")
+	if !strings.HasPrefix(out, "override #1: bob covers primary from ") ||
+		!strings.HasSuffix(out, " until Thu 2099-01-01 09:00 MST\nthe start asked for, Wed 2020-01-01 09:00 MST, was already past: the override starts now\n") {
+		t.Fatalf("override add: %q", out)
+	}
+	var o struct {
+		From       time.Time
+		StartedNow bool   `json:"started_now"`
+		AskedFrom  string `json:"asked_from"`
+	}
+	js := c.mustRun("override", "add", "--schedule", "primary", "--engineer", "alice", "--from", "2020-01-01T09:00:00Z", "--to", "2099-01-01T09:00", "--json")
+	if err := json.Unmarshal([]byte(js), &o); err != nil || !o.StartedNow || o.AskedFrom != "2020-01-01T09:00:00Z" || time.Since(o.From) > time.Minute {
+		t.Fatalf("override add --json: %s %v", js, err)
+	}
+	// A moment on, so that the second truncated away by RFC 3339 is not
+	// before the newest override began.
+	if cv := coverageAt(c, time.Now().Add(2*time.Second).UTC().Format(time.RFC3339), "primary"); cv["engineer"] != "alice" {
+		t.Fatalf("on call now: %v, want alice by the newest override", cv)
+	}
+}
+
+func TestScheduleRemoveForce(t *testing.T) {
+	c := newCLI(t)
+	twoEngineers(c)
+	if code, _, errs := c.run("schedule", "remove", "primary"); code != 3 ||
+		errs != "error: schedule primary is named by escalation policy oncall step 1 in (built-in default); live calls would skip it. Use --force to remove it anyway\n" {
+		t.Fatalf("schedule remove primary: %d %q", code, errs)
+	}
+	if out := c.mustRun("schedule", "remove", "primary", "--force"); out != "schedule primary removed\n" {
+		t.Fatalf("schedule remove --force: %q", out)
+	}
+	if ev := lastAudit(c); ev.Action != "schedule.remove" || !strings.Contains(ev.Detail, "forced, named by escalation policy oncall step 1") {
+		t.Fatalf("audit event %+v", ev)
+	}
+	if n := c.count("schedule", "list"); n != 0 {
+		t.Fatalf("schedules after forced remove = %d", n)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -25,14 +24,11 @@ func (a *app) outboxCommand() *cobra.Command {
 		Short: "List SMS deliveries, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if f.Limit < 1 {
-				return usageError{fmt.Sprintf("--limit must be at least 1, not %d", f.Limit)}
-			}
 			db, err := a.openDB(cmd.Context())
 			if err != nil {
 				return err
 			}
-			ds, err := notify.List(cmd.Context(), db, f)
+			ds, err := (&notify.Service{DB: db}).List(cmd.Context(), f)
 			if err != nil {
 				return err
 			}

@@ -57,6 +57,10 @@ func (s scriptedSender) Send(_ context.Context, to, _ string) (string, error) {
 
 func TestOutboxList(t *testing.T) {
 	c := newCLI(t)
+	// outbox list only reads: it needs a database with the schema.
+	if code, _, errs := c.run("migrate", "up"); code != 0 {
+		t.Fatalf("migrate up: %d %s", code, errs)
+	}
 	if code, out, errs := c.run("outbox", "list"); code != 0 || !strings.HasPrefix(out, "ID ") || strings.Count(out, "\n") != 1 {
 		t.Fatalf("empty outbox: %d %q %q", code, out, errs)
 	}

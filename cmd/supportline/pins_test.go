@@ -153,9 +153,10 @@ func TestPinUnlockClearsLockoutWithoutPIN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy := config.Default().Pins
-	policy.Argon2 = config.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
-	line := &pins.Service{DB: db, Policy: policy, Secret: secret}
+	full := config.Default()
+	full.Pins.Argon2 = config.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
+	policy := full.Pins
+	_, line := accountsAndPins(db, full, nil, secret)
 	verify := func() pins.Result {
 		t.Helper()
 		_, r, err := line.Verify(ctx, pins.KnownClaim(contact.SupportID), "00000000", "+14155550100")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -65,21 +64,6 @@ func (a *app) routeCommand() *cobra.Command {
 	return cmd
 }
 
-// policyUses names the escalation policy steps that name schedule, e.g.
-// "escalation policy oncall step 1", sorted.
-func policyUses(eps map[string]config.EscalationPolicy, schedule string) []string {
-	var out []string
-	for name, ep := range eps {
-		for i, s := range ep.Steps {
-			if s.Schedule == schedule {
-				out = append(out, fmt.Sprintf("escalation policy %s step %d", name, i+1))
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // scheduleCheck is what `check` found comparing the policy's escalation
 // steps with the schedules in the database.
 type scheduleCheck struct {
@@ -100,15 +84,15 @@ func (c scheduleCheck) String() string {
 }
 
 // checkSchedules reports escalation steps naming schedules missing from the
-// database. It reads without migrating, and it does not create the default
+// database (the rule is oncall.Service.CheckPolicy). It reads without migrating, and it does not create the default
 // SQLite file when there is none: a database that cannot be read is a
 // skipped check, not a problem.
 func (a *app) checkSchedules(ctx context.Context, p *config.Policy) scheduleCheck {
 	c := scheduleCheck{Missing: []string{}}
 	if a.db == nil {
-		if a.dbURL == store.DefaultURL {
-			if _, err := os.Stat(store.DefaultURL); err != nil {
-				c.Skipped = fmt.Sprintf("no database at %s (set --db or DATABASE_URL)", store.DefaultURL)
+		if file := store.SQLiteFile(a.dbURL); file != "" {
+			if _, err := os.Stat(file); err != nil {
+				c.Skipped = fmt.Sprintf("cannot open the database: there is no file %s (set --db or DATABASE_URL)", file)
 				return c
 			}
 		}
@@ -120,36 +104,11 @@ func (a *app) checkSchedules(ctx context.Context, p *config.Policy) scheduleChec
 		a.db = db
 	}
 	c.Store = a.db.String()
-	ss, err := (&oncall.Store{DB: a.db}).Schedules(ctx)
+	pc, err := (&oncall.Service{DB: a.db, Policy: p}).CheckPolicy(ctx)
 	if err != nil {
 		c.Skipped = fmt.Sprintf("cannot read schedules from %s (is it migrated? supportline migrate up)", a.db)
 		return c
 	}
-	c.Checked = true
-	have := map[string]bool{}
-	for _, s := range ss {
-		have[s.Name] = true
-	}
-	names := make([]string, 0, len(p.EscalationPolicies))
-	for name := range p.EscalationPolicies {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	missing := map[string]bool{}
-	for _, name := range names {
-		for i, s := range p.EscalationPolicies[name].Steps {
-			if have[s.Schedule] {
-				continue
-			}
-			missing[s.Schedule] = true
-			c.problems = append(c.problems, config.Problem{File: p.Source, Path: fmt.Sprintf("escalation_policies.%s.steps[%d].schedule", name, i),
-				Msg: fmt.Sprintf("escalation policy %s step %d names schedule %q, which is not in the database %s; live calls skip this step (add it with supportline schedule add %s)",
-					name, i+1, s.Schedule, a.db, s.Schedule)})
-		}
-	}
-	for s := range missing {
-		c.Missing = append(c.Missing, s)
-	}
-	sort.Strings(c.Missing)
+	c.Checked, c.Missing, c.problems = true, pc.Missing, pc.Problems
 	return c
 }

@@ -29,26 +29,19 @@ func (a *app) serveCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			log := newLogger(a.stderr)
+			// Settings first: a missing secret or a malformed setting stops
+			// serve before it touches the database.
+			addrFromEnv := !cmd.Flags().Changed("addr") && os.Getenv("SUPPORTLINE_ADDR") != ""
+			set, err := readServeSettings(os.Getenv, addr, addrFromEnv, demoMode, a.stderr)
+			if err != nil {
+				return err
+			}
 			policy, err := a.loadPolicy()
 			if err != nil {
 				return err
 			}
-			// Settings first: a missing secret or a malformed setting stops
-			// serve before it touches the database.
-			line, err := a.phoneLine(policy, log, addr, demoMode)
-			if err != nil {
-				return err
-			}
-			interval, err := watchInterval()
-			if err != nil {
-				return err
-			}
-			sender, where, err := notify.SenderFromEnv(os.Getenv, log.With("component", "sms"))
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(a.stdout, where)
+			log := set.Log
+			fmt.Fprintln(a.stdout, set.SMSWhere)
 			// A malformed database URL is refused now; a database that
 			// cannot be reached yet is waited for, while the line answers.
 			db, err := store.New(a.dbURL)
@@ -56,10 +49,13 @@ func (a *app) serveCommand() *cobra.Command {
 				return errcode.Errorf(errcode.Invalid, "cannot open the database: %v", err)
 			}
 			defer db.Close()
-			line.DB, line.Pins.DB = db, db
 			var state dbState
-			line.Gate = state.err
 			state.set(errDBNotYet)
+			line := phoneLine(set, policy, db, state.err)
+			var guard func(context.Context, *store.DB) error
+			if demoMode {
+				guard = demoGuard
+			}
 
 			ctx, cancel := context.WithCancel(ctx)
 			defer cancel()
@@ -71,7 +67,7 @@ func (a *app) serveCommand() *cobra.Command {
 			setupDone := make(chan struct{})
 			go func() {
 				defer close(setupDone)
-				err := a.whenReachable(ctx, db, log, &state, func() error {
+				err := a.whenReachable(ctx, db, log, &state, guard, func() error {
 					if demoMode {
 						d, err := a.seedDemo(ctx, db, policy, line)
 						if err != nil {
@@ -82,9 +78,12 @@ func (a *app) serveCommand() *cobra.Command {
 					mu.Lock()
 					defer mu.Unlock()
 					stops = append(stops,
-						startWatcher(ctx, db, log, interval, notify.SLAAlerts(policy)),
-						a.startOutbox(ctx, db, log, sender), // after the watcher, which enqueues SMS
+						startWatcher(ctx, db, log, set.WatchInterval, notify.SLAAlerts(policy)),
+						a.startOutbox(ctx, db, log, set.Sender), // after the watcher, which enqueues SMS
 						every(ctx, pinPruneInterval, func(ctx context.Context) { prunePins(ctx, line.Pins, log) }))
+					if a.hooks.ready != nil {
+						a.hooks.ready()
+					}
 					return nil
 				})
 				if err != nil && ctx.Err() == nil {
@@ -96,8 +95,11 @@ func (a *app) serveCommand() *cobra.Command {
 			srv := web.New(db, log)
 			srv.Gate = state.err
 			line.Mount(srv.Echo)
-			err = srv.Run(ctx, addr, func(bound net.Addr) {
+			err = srv.Run(ctx, set.Addr, func(bound net.Addr) {
 				fmt.Fprintf(a.stdout, "supportline listening on %s (store: %s, policy: %s)\n", bound, db, policy.Source)
+				if a.hooks.listening != nil {
+					a.hooks.listening(bound)
+				}
 			})
 			cancel()
 			<-setupDone
@@ -148,16 +150,21 @@ const (
 )
 
 // whenReachable pings the database until it answers (backoff capped at
-// connectCap), migrates it, checks the lax connections, marks the line
-// ready and runs then. A failed migration is retried like a failed ping
-// (the database may have gone away again); only then's error, or ctx's
+// connectCap), asks guard (when set) whether serve may migrate it,
+// migrates it, checks the lax connections, marks the line ready and runs
+// then. A failed migration is retried like a failed ping (the database may
+// have gone away again); only a refusal from guard, then's error, or ctx's
 // end, stops it.
-func (a *app) whenReachable(ctx context.Context, db *store.DB, log *slog.Logger, state *dbState, then func() error) error {
+func (a *app) whenReachable(ctx context.Context, db *store.DB, log *slog.Logger, state *dbState, guard func(context.Context, *store.DB) error, then func() error) error {
 	delay := connectFirst
 	for try := 1; ; try++ {
-		err := reach(ctx, db)
+		err := reach(ctx, db, guard)
 		if err == nil {
 			break
+		}
+		var no refusal
+		if errors.As(err, &no) {
+			return no.err
 		}
 		state.set(err)
 		if try == 1 {
@@ -181,12 +188,28 @@ func (a *app) whenReachable(ctx context.Context, db *store.DB, log *slog.Logger,
 	return then()
 }
 
-// reach pings and migrates the database, each bounded.
-func reach(ctx context.Context, db *store.DB) error {
+// refusal is guard's answer that serve must not use the database: not
+// retried.
+type refusal struct{ err error }
+
+func (r refusal) Error() string { return r.err.Error() }
+
+// reach pings the database, asks guard, and migrates the database, each
+// bounded. A coded error from guard is a refusal; any other is retried.
+func reach(ctx context.Context, db *store.DB, guard func(context.Context, *store.DB) error) error {
 	pctx, cancel := context.WithTimeout(ctx, connectCap)
 	defer cancel()
 	if err := db.Ping(pctx); err != nil {
 		return fmt.Errorf("connect to %s: %w", db, err)
+	}
+	if guard != nil {
+		switch err := guard(pctx, db); {
+		case err == nil:
+		case errcode.CodeOf(err) != errcode.Internal:
+			return refusal{err}
+		default:
+			return err
+		}
 	}
 	mctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
@@ -213,16 +236,26 @@ func prunePins(ctx context.Context, svc *pins.Service, log *slog.Logger) {
 // every runs fn every interval until ctx ends or stop is called; stop
 // waits for a run in progress.
 func every(ctx context.Context, interval time.Duration, fn func(context.Context)) (stop func()) {
+	t := time.NewTicker(interval)
+	stopRuns := onTicks(ctx, t.C, fn)
+	return func() {
+		stopRuns()
+		t.Stop()
+	}
+}
+
+// onTicks runs fn on each value from ticks until ctx ends or stop is
+// called; stop waits for a run in progress and for the loop to end, so
+// that nothing receives from ticks after it returns.
+func onTicks(ctx context.Context, ticks <-chan time.Time, fn func(context.Context)) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		t := time.NewTicker(interval)
-		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-t.C:
+			case <-ticks:
 				fn(ctx)
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -222,20 +221,6 @@ func duration(d time.Duration) string {
 		}
 	}
 	return s
-}
-
-// watchInterval is the breach watcher's interval: 15 s, or
-// SUPPORTLINE_WATCH_INTERVAL.
-func watchInterval() (time.Duration, error) {
-	v := os.Getenv("SUPPORTLINE_WATCH_INTERVAL")
-	if v == "" {
-		return tickets.DefaultWatchInterval, nil
-	}
-	interval, err := time.ParseDuration(v)
-	if err != nil || interval <= 0 {
-		return 0, usageError{fmt.Sprintf("SUPPORTLINE_WATCH_INTERVAL=%q is not a positive duration such as 15s", v)}
-	}
-	return interval, nil
 }
 
 // startWatcher runs the breach watcher in the background every interval

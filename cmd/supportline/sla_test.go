@@ -10,6 +10,7 @@ import (
 
 	"supportline/accounts"
 	"supportline/config"
+	"supportline/oncall"
 	"supportline/store"
 	"supportline/tickets"
 )
@@ -128,7 +129,7 @@ func TestSLABadInput(t *testing.T) {
 		{"missing --priority", []string{"sla", "due", "--plan", "premium", "--opened", opened}, 2, "--priority is required"},
 		{"missing --plan", []string{"sla", "due", "--priority", "1", "--opened", opened}, 2, "--plan is required"},
 		{"missing --opened", []string{"sla", "explain", "--plan", "premium", "--priority", "1"}, 2, "--opened is required"},
-		{"priority not a number", []string{"sla", "due", "--plan", "premium", "--priority", "one", "--opened", opened}, 2, `invalid argument "one" for "--priority"`},
+		{"priority not a number", []string{"sla", "due", "--plan", "premium", "--priority", "one", "--opened", opened}, 2, `--priority takes a whole number, not "one"`},
 		{"unknown calendar", []string{"sla", "holidays", "--calendar", "weekend", "--year", "2026"}, 3, `no calendar "weekend" (calendars: always, business)`},
 		{"missing --calendar", []string{"sla", "holidays", "--year", "2026"}, 2, "--calendar is required"},
 		{"year out of range", []string{"sla", "holidays", "--calendar", "business", "--year", "20260"}, 2, "--year 20260 is out of range"},
@@ -160,14 +161,15 @@ func TestServeRunsTheBreachWatcher(t *testing.T) {
 		t.Fatal(err)
 	}
 	policy := config.Default()
-	acc, err := (&accounts.Service{DB: db, Policy: policy}).AddAccount(ctx, "tester", accounts.NewAccount{Name: "Acme Corp", Plan: "premium"})
+	accts := &accounts.Service{DB: db, Policy: policy}
+	acc, err := accts.AddAccount(ctx, "tester", accounts.NewAccount{Name: "Acme Corp", Plan: "premium"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.Now = func() time.Time { return time.Now().Add(-2 * time.Hour) } // opened two hours ago: 1h target long gone
 	var tk tickets.Ticket
 	err = db.InTx(ctx, func(tx *store.Tx) error {
-		tk, err = tickets.Open(ctx, tx, policy, tickets.OpenInput{AccountID: acc.ID, Plan: "premium", Priority: 1})
+		tk, err = (&tickets.Service{DB: db, Policy: policy, Engineers: &oncall.Service{DB: db}, Accounts: accts}).OpenTx(ctx, tx, tickets.OpenInput{AccountID: acc.ID, Plan: "premium", Priority: 1})
 		return err
 	})
 	if err != nil {
@@ -196,7 +198,7 @@ func TestServeRunsTheBreachWatcher(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	got, err := tickets.Get(ctx, db, tk.Number)
+	got, err := (&tickets.Service{DB: db, Policy: policy, Engineers: &oncall.Service{DB: db}, Accounts: &accounts.Service{DB: db, Policy: policy}}).Get(ctx, tk.Number)
 	if err != nil {
 		t.Fatal(err)
 	}

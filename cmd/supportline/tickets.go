@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -8,19 +9,28 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"supportline/accounts"
 	"supportline/config"
 	"supportline/errcode"
 	"supportline/ivr"
 	"supportline/oncall"
-	"supportline/sla"
 	"supportline/tickets"
 )
 
 func (a *app) ticketCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "ticket", Short: "List, show, acknowledge and resolve tickets"}
-	cmd.AddCommand(a.ticketListCommand(), a.ticketShowCommand(), a.ticketAckCommand(), a.ticketResolveCommand())
+	cmd := &cobra.Command{Use: "ticket", Short: "List, show, acknowledge, annotate, resolve and reopen tickets"}
+	cmd.AddCommand(a.ticketListCommand(), a.ticketShowCommand(), a.ticketAckCommand(), a.ticketResolveCommand(),
+		a.ticketNoteCommand(), a.ticketReopenCommand())
 	return cmd
+}
+
+// ticketsService builds the tickets service over the command's policy and
+// database.
+func (a *app) ticketsService(ctx context.Context) (*tickets.Service, error) {
+	accts, err := a.accountsService(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &tickets.Service{DB: accts.DB, Policy: accts.Policy, Engineers: &oncall.Service{DB: accts.DB}, Accounts: accts}, nil
 }
 
 // listedTicket is a row of `ticket list --json`.
@@ -36,18 +46,18 @@ func (a *app) ticketListCommand() *cobra.Command {
 		Short: "List tickets, newest first, with the time left before each response is due",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			policy, db, err := a.policyAndDB(cmd.Context())
+			svc, err := a.ticketsService(cmd.Context())
 			if err != nil {
 				return err
 			}
-			list, err := tickets.List(cmd.Context(), db, f)
+			list, err := svc.List(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
-			now := a.now()
+			policy, now := svc.Policy, a.now()
 			out := make([]listedTicket, len(list))
 			for i, t := range list {
-				out[i] = listedTicket{t, timeLeft(now, t.Ticket, policy)}
+				out[i] = listedTicket{t, tickets.TimeLeft(now, t.Ticket, policy)}
 			}
 			return a.emit(out, func() {
 				rows := make([][]string, len(out))
@@ -94,27 +104,28 @@ func (a *app) ticketShowCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			policy, db, err := a.policyAndDB(cmd.Context())
+			svc, err := a.ticketsService(cmd.Context())
 			if err != nil {
 				return err
 			}
-			t, err := tickets.Get(cmd.Context(), db, number)
+			policy, db := svc.Policy, svc.DB
+			t, err := svc.Get(cmd.Context(), number)
 			if err != nil {
 				return err
 			}
-			acc, err := (&accounts.Service{DB: db, Policy: policy}).Account(cmd.Context(), t.AccountNumber)
+			acc, err := svc.Accounts.Account(cmd.Context(), t.AccountNumber)
 			if err != nil {
 				return err
 			}
 			out := shownTicket{
 				Ticket:      t,
 				AccountName: acc.Name,
-				TimeLeft:    timeLeft(a.now(), t, policy),
+				TimeLeft:    tickets.TimeLeft(a.now(), t, policy),
 				Promise:     ticketPromise{t.Target, t.Clock, t.ResponseDue, t.WarnAt},
 				Events:      nonNil(t.Events),
 			}
 			if t.CallSid != nil {
-				c, err := ivr.CallForTicket(cmd.Context(), db, t.ID)
+				c, err := (&ivr.Calls{DB: db}).ForTicket(cmd.Context(), t.ID)
 				switch {
 				case err == nil:
 					out.Call = &c
@@ -177,8 +188,8 @@ func (a *app) printTicket(t shownTicket, policy *config.Policy) {
 	a.table([]string{"  AT", "EVENT", "DETAIL"}, rows)
 }
 
-// ackedTicket is `ticket ack --json` and `ticket resolve --json`: the ticket
-// and whether this command changed it.
+// ackedTicket is `ticket ack --json`, `ticket resolve --json` and `ticket
+// reopen --json`: the ticket and whether this command changed it.
 type ackedTicket struct {
 	tickets.Ticket
 	Changed bool `json:"changed"`
@@ -198,31 +209,14 @@ func (a *app) ticketAckCommand() *cobra.Command {
 			if err := required(cmd, "engineer"); err != nil {
 				return err
 			}
-			handle = strings.TrimSpace(handle)
-			db, err := a.openDB(cmd.Context())
+			svc, err := a.ticketsService(cmd.Context())
 			if err != nil {
 				return err
 			}
-			if _, err := (&oncall.Store{DB: db}).Engineer(cmd.Context(), handle); err != nil {
-				if errcode.Is(err, errcode.NotFound) {
-					return errcode.Errorf(errcode.NotFound, "no engineer %q: --engineer takes the handle of an engineer (see supportline engineer list)", handle)
-				}
-				return err
-			}
-			before, err := tickets.Get(cmd.Context(), db, number)
+			t, changed, err := svc.Acknowledge(cmd.Context(), a.who(), number, handle)
 			if err != nil {
 				return err
 			}
-			t := before
-			if before.RespondedAt == nil {
-				if t, err = tickets.Respond(cmd.Context(), db, number, handle); err != nil {
-					return err
-				}
-			}
-			// Respond keeps a first response recorded meanwhile by someone
-			// else (the phone line, another ack); report theirs then.
-			changed := before.RespondedAt == nil && t.Responder == handle
-			t.Events = nil
 			return a.emit(ackedTicket{t, changed}, func() {
 				if !changed {
 					fmt.Fprintf(a.stdout, "ticket %d already had its first response, by %s at %s; nothing changed\n",
@@ -230,7 +224,7 @@ func (a *app) ticketAckCommand() *cobra.Command {
 					return
 				}
 				fmt.Fprintf(a.stdout, "ticket %d: first response by %s at %s, %s\n",
-					t.Number, t.Responder, ts(*t.RespondedAt), respondedIn(t))
+					t.Number, t.Responder, ts(*t.RespondedAt), tickets.RespondedIn(t))
 			})
 		},
 	}
@@ -248,22 +242,14 @@ func (a *app) ticketResolveCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			db, err := a.openDB(cmd.Context())
+			svc, err := a.ticketsService(cmd.Context())
 			if err != nil {
 				return err
 			}
-			before, err := tickets.Get(cmd.Context(), db, number)
+			t, changed, err := svc.Resolve(cmd.Context(), a.who(), number)
 			if err != nil {
 				return err
 			}
-			t := before
-			if before.Status != tickets.StatusResolved {
-				if t, err = tickets.Resolve(cmd.Context(), db, number); err != nil {
-					return err
-				}
-			}
-			changed := before.Status != tickets.StatusResolved && t.ResolvedAt != nil
-			t.Events = nil
 			return a.emit(ackedTicket{t, changed}, func() {
 				if !changed {
 					fmt.Fprintf(a.stdout, "ticket %d was already resolved at %s; nothing changed\n", t.Number, whenOrDash(t.ResolvedAt))
@@ -275,6 +261,75 @@ func (a *app) ticketResolveCommand() *cobra.Command {
 	}
 }
 
+func (a *app) ticketReopenCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "reopen NUMBER",
+		Short: "Reopen a resolved ticket; its SLA promise (due time, warning time) stays as it was",
+		Args:  exactArgs(1, "a ticket number"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			number, err := ticketNumber(args[0])
+			if err != nil {
+				return err
+			}
+			svc, err := a.ticketsService(cmd.Context())
+			if err != nil {
+				return err
+			}
+			t, changed, err := svc.Reopen(cmd.Context(), a.who(), number)
+			if err != nil {
+				return err
+			}
+			return a.emit(ackedTicket{t, changed}, func() {
+				if !changed {
+					fmt.Fprintf(a.stdout, "ticket %d is open already; nothing changed\n", t.Number)
+					return
+				}
+				fmt.Fprintf(a.stdout, "ticket %d reopened; its promise is unchanged: due %s, %s\n",
+					t.Number, ts(t.ResponseDue), tickets.TimeLeft(a.now(), t, svc.Policy))
+			})
+		},
+	}
+}
+
+// notedTicket is `ticket note --json`: the note as it is in the ticket's
+// history.
+type notedTicket struct {
+	Ticket int64 `json:"ticket"`
+	tickets.Event
+}
+
+func (a *app) ticketNoteCommand() *cobra.Command {
+	var text string
+	cmd := &cobra.Command{
+		Use:   "note NUMBER --text TEXT",
+		Short: "Add a note to a ticket's history (shown by ticket show)",
+		Args:  exactArgs(1, "a ticket number"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			number, err := ticketNumber(args[0])
+			if err != nil {
+				return err
+			}
+			// Given but blank is the domain's to refuse, in its words.
+			if !cmd.Flags().Changed("text") {
+				return errcode.Errorf(errcode.Invalid, "--text is required (usage: %s)", cmd.UseLine())
+			}
+			svc, err := a.ticketsService(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ev, err := svc.Note(cmd.Context(), a.who(), number, text)
+			if err != nil {
+				return err
+			}
+			return a.emit(notedTicket{number, ev}, func() {
+				fmt.Fprintf(a.stdout, "ticket %d: note added at %s\n", number, ts(ev.At))
+			})
+		},
+	}
+	cmd.Flags().StringVar(&text, "text", "", fmt.Sprintf("the note: one line, at most %d characters (required)", tickets.MaxNoteLen))
+	return cmd
+}
+
 // ticketNumber parses a ticket number argument.
 func ticketNumber(s string) (int64, error) {
 	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
@@ -282,47 +337,6 @@ func ticketNumber(s string) (int64, error) {
 		return 0, errcode.Errorf(errcode.Invalid, "ticket number %q is not a number such as 100001", s)
 	}
 	return n, nil
-}
-
-// timeLeft says where a ticket stands against its promise: the business
-// time left on its clock calendar ("1h12m left", "overdue by 25m") while it
-// waits for a first response, how long the response took once there is one,
-// and "resolved" for a ticket closed without one.
-func timeLeft(now time.Time, t tickets.Ticket, policy *config.Policy) string {
-	switch {
-	case t.RespondedAt != nil:
-		return respondedIn(t)
-	case t.Status == tickets.StatusResolved:
-		return "resolved"
-	}
-	cal := policy.Calendar(t.Clock)
-	if cal == nil {
-		// The policy no longer has the calendar the promise was made on;
-		// count absolute time rather than fail.
-		cal = sla.Always()
-	}
-	r := tickets.Remaining(now, t, cal)
-	switch {
-	case r > 0:
-		return ticketSpan(r) + " left"
-	case r > -time.Second:
-		return "due now"
-	}
-	return "overdue by " + ticketSpan(-r)
-}
-
-// respondedIn is the elapsed time from opening to the first response.
-func respondedIn(t tickets.Ticket) string {
-	return "responded in " + ticketSpan(t.RespondedAt.Sub(t.OpenedAt))
-}
-
-// ticketSpan prints a duration for people: whole minutes ("1h12m", "25m"), or
-// whole seconds under a minute.
-func ticketSpan(d time.Duration) string {
-	if d >= time.Minute {
-		return duration(d.Truncate(time.Minute))
-	}
-	return duration(d.Truncate(time.Second))
 }
 
 // whenOrDash is ts for an optional instant.

@@ -14,6 +14,7 @@ import (
 
 	"supportline/accounts"
 	"supportline/config"
+	"supportline/oncall"
 	"supportline/store"
 	"supportline/tickets"
 )
@@ -68,10 +69,25 @@ func (s *ticketSeed) open(acc accounts.Account) tickets.Ticket {
 	s.t.Helper()
 	var tk tickets.Ticket
 	s.tx(func(tx *store.Tx) (err error) {
-		tk, err = tickets.Open(context.Background(), tx, s.policy, tickets.OpenInput{AccountID: acc.ID, Plan: "premium", Priority: 1})
+		tk, err = s.svc().OpenTx(context.Background(), tx, tickets.OpenInput{AccountID: acc.ID, Plan: "premium", Priority: 1})
 		return err
 	})
 	return tk
+}
+
+// svc is the tickets service over the seed's database.
+func (s *ticketSeed) svc() *tickets.Service {
+	return &tickets.Service{DB: s.db, Policy: s.policy, Engineers: &oncall.Service{DB: s.db},
+		Accounts: &accounts.Service{DB: s.db, Policy: s.policy}}
+}
+
+// engineer adds an engineer with handle.
+func (s *ticketSeed) engineer(handle, phone string) {
+	s.t.Helper()
+	if _, err := (&oncall.Service{DB: s.db}).AddEngineer(context.Background(), "seed",
+		oncall.NewEngineer{Handle: handle, Name: handle, Phone: phone}); err != nil {
+		s.t.Fatal(err)
+	}
 }
 
 func (s *ticketSeed) tx(fn func(tx *store.Tx) error) {
@@ -144,13 +160,14 @@ func TestTicketList(t *testing.T) {
 	s.setClock("2026-11-18T09:00:00Z")
 	responded := s.open(acme)
 	s.setClock("2026-11-18T09:14:00Z")
-	if _, err := tickets.Respond(context.Background(), s.db, responded.Number, "alice"); err != nil {
+	s.engineer("alice", "+17205550111")
+	if _, _, err := s.svc().Acknowledge(context.Background(), "seed", responded.Number, "alice"); err != nil {
 		t.Fatal(err)
 	}
 	s.setClock("2026-11-18T09:30:00Z")
 	resolved := s.open(globex)
 	s.setClock("2026-11-18T10:00:00Z")
-	if _, err := tickets.Resolve(context.Background(), s.db, resolved.Number); err != nil {
+	if _, _, err := s.svc().Resolve(context.Background(), "seed", resolved.Number); err != nil {
 		t.Fatal(err)
 	}
 	overdue := s.open(globex)
@@ -212,8 +229,18 @@ func TestTicketList(t *testing.T) {
 		if code, _, errs := c.run("ticket", "list", "--account", "999999"); code != 3 || errs != "error: no account 999999\n" {
 			t.Errorf("unknown account: %d %q", code, errs)
 		}
-		if code, _, errs := c.run("ticket", "list", "--account", "acme"); code != 2 || !strings.Contains(errs, `"acme" is not a number`) {
-			t.Errorf("non-numeric account: %d %q", code, errs)
+		// The accounts' rule and words, as `contact list --account` has them.
+		for _, bad := range []string{"acme", "12"} {
+			code, _, errs := c.run("ticket", "list", "--account", bad)
+			_, _, contactErrs := c.run("contact", "list", "--account", bad)
+			if code != 2 || !strings.Contains(errs, `account number "`+bad+`"`) || errs != contactErrs {
+				t.Errorf("account %q: %d %q (contact list: %q)", bad, code, errs, contactErrs)
+			}
+		}
+		for _, limit := range []string{"0", "-1"} {
+			if code, _, errs := c.run("ticket", "list", "--limit", limit); code != 2 || !strings.Contains(errs, "--limit must be at least 1") {
+				t.Errorf("--limit %s: %d %q", limit, code, errs)
+			}
 		}
 	})
 }
@@ -251,11 +278,11 @@ func TestTicketShow(t *testing.T) {
 			{tickets.EventWhisper, "alice did not accept (no-answer)"},
 			{tickets.EventWhisper, "bob declined"},
 		} {
-			if err := tickets.AddEvent(ctx, tx, tk.ID, e.kind, e.detail); err != nil {
+			if err := s.svc().AddEventTx(ctx, tx, tk.ID, e.kind, e.detail); err != nil {
 				return err
 			}
 		}
-		_, err = tickets.AttachRecording(ctx, tx, tk.ID, "https://api.twilio.com/recordings/RE1", "RE1", 42)
+		_, err = s.svc().AttachRecordingTx(ctx, tx, tk.ID, "https://api.twilio.com/recordings/RE1", "RE1", 42)
 		return err
 	})
 	s.setClock("2026-11-18T10:50:00Z")
@@ -263,7 +290,7 @@ func TestTicketShow(t *testing.T) {
 	s.setClock("2026-11-18T11:05:00Z")
 	s.watcherPass()
 	s.setClock("2026-11-18T11:10:00Z")
-	s.tx(func(tx *store.Tx) error { _, err := tickets.Escalate(ctx, tx, tk.ID, "caller 12345678"); return err })
+	s.tx(func(tx *store.Tx) error { _, err := s.svc().EscalateTx(ctx, tx, tk.ID, "caller 12345678"); return err })
 
 	code, out, errs := c.run("ticket", "show", num(tk.Number))
 	if code != 0 {
@@ -486,4 +513,140 @@ func TestTicketBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTicketNoteReopenAndAudit follows a ticket through the admin's
+// actions, each by another actor: carol acknowledges it for alice, dave
+// adds a note, erin resolves it, frank reopens it; the ticket's history and
+// the audit log name each of them.
+func TestTicketNoteReopenAndAudit(t *testing.T) {
+	c := newCLI(t)
+	s := newTicketSeed(t, c)
+	acme := s.account("Acme Corp", "100200")
+	s.at = time.Now().Add(-5 * time.Minute)
+	tk := s.open(acme)
+	n := num(tk.Number)
+	if code, _, errs := c.run("engineer", "add", "--handle", "alice", "--name", "Alice", "--phone", "+17205550111"); code != 0 {
+		t.Fatalf("engineer add: %d %s", code, errs)
+	}
+	as := func(actor string, args ...string) (int, string, string) {
+		return c.run(append([]string{"--actor", actor}, args...)...)
+	}
+	if code, _, errs := as("carol", "ticket", "ack", n, "--engineer", "alice"); code != 0 {
+		t.Fatalf("ack: %d %s", code, errs)
+	}
+
+	t.Run("note", func(t *testing.T) {
+		code, out, errs := as("dave", "ticket", "note", n, "--text", "  Called back; the customer confirms the fix  ")
+		if code != 0 || !regexp.MustCompile(`^ticket `+n+`: note added at \S+Z\n$`).MatchString(out) {
+			t.Fatalf("note: %d %q %q", code, out, errs)
+		}
+		code, out, _ = as("dave", "ticket", "note", n, "--text", "second", "--json")
+		var got struct {
+			Ticket int64  `json:"ticket"`
+			Kind   string `json:"kind"`
+			Detail string `json:"detail"`
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &got) != nil || got.Ticket != tk.Number || got.Kind != "note" || got.Detail != "by dave: second" {
+			t.Fatalf("note --json: %d %s", code, out)
+		}
+		_, out, _ = c.run("ticket", "show", n)
+		if !strings.Contains(out, "note       by dave: Called back; the customer confirms the fix\n") {
+			t.Errorf("ticket show lacks the note:\n%s", out)
+		}
+	})
+
+	t.Run("bad notes", func(t *testing.T) {
+		tests := []struct {
+			name string
+			args []string
+			code int
+			want string
+		}{
+			{"no --text", []string{"ticket", "note", n}, 2, "--text is required"},
+			{"blank", []string{"ticket", "note", n, "--text", "   "}, 2, "a note needs some text"},
+			{"too long", []string{"ticket", "note", n, "--text", strings.Repeat("x", 2001)}, 2, "a note is at most 2000 characters, not 2001"},
+			{"two lines", []string{"ticket", "note", n, "--text", "one\ntwo"}, 2, "a note is one line of text"},
+			{"unknown ticket", []string{"ticket", "note", "999999", "--text", "hello"}, 3, "error: no ticket 999999\n"},
+			{"not a number", []string{"ticket", "note", "abc", "--text", "hello"}, 2, `ticket number "abc" is not a number`},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				code, out, errs := c.run(tt.args...)
+				if code != tt.code || !strings.Contains(errs, tt.want) || out != "" {
+					t.Errorf("%d %q %q; want %d and %q", code, out, errs, tt.code, tt.want)
+				}
+			})
+		}
+	})
+
+	t.Run("resolve, reopen, reopen again", func(t *testing.T) {
+		if code, _, errs := as("erin", "ticket", "resolve", n); code != 0 {
+			t.Fatalf("resolve: %d %s", code, errs)
+		}
+		code, out, errs := as("frank", "ticket", "reopen", n)
+		if code != 0 || !strings.HasPrefix(out, "ticket "+n+" reopened; its promise is unchanged: due "+ts(tk.ResponseDue)+", responded in ") {
+			t.Fatalf("reopen: %d %q %q", code, out, errs)
+		}
+		code, out, _ = as("frank", "ticket", "reopen", n)
+		if code != 0 || out != "ticket "+n+" is open already; nothing changed\n" {
+			t.Fatalf("second reopen: %d %q", code, out)
+		}
+		code, out, _ = as("frank", "ticket", "reopen", n, "--json")
+		var again struct {
+			Status  string `json:"status"`
+			Changed bool   `json:"changed"`
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &again) != nil || again.Changed || again.Status != "open" {
+			t.Fatalf("second reopen --json: %d %s", code, out)
+		}
+		if code, _, errs := c.run("ticket", "reopen", "999999"); code != 3 || errs != "error: no ticket 999999\n" {
+			t.Errorf("reopen unknown: %d %q", code, errs)
+		}
+		_, out, _ = c.run("ticket", "show", n)
+		for _, want := range []string{"Status:     open\n", "Due:        " + ts(tk.ResponseDue) + "\n", "Resolved:   -\n",
+			"resolved   by erin\n", "reopened   by frank\n"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("ticket show lacks %q:\n%s", want, out)
+			}
+		}
+	})
+
+	t.Run("audit list names who did what", func(t *testing.T) {
+		code, out, errs := c.run("audit", "list", "--json")
+		if code != 0 {
+			t.Fatalf("audit list: %d %s", code, errs)
+		}
+		var evs []struct {
+			Actor, Action, Subject, Detail string
+			Account                        string `json:"account"`
+		}
+		if err := json.Unmarshal([]byte(out), &evs); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		var got []string
+		for _, e := range evs {
+			if strings.HasPrefix(e.Action, "ticket.") {
+				if e.Subject != "ticket:"+n || e.Account != "100200" {
+					t.Errorf("event %+v: want subject ticket:%s on account 100200", e, n)
+				}
+				got = append(got, e.Actor+" "+e.Action+" "+e.Detail)
+			}
+		}
+		want := []string{
+			"carol ticket.ack by alice",
+			"dave ticket.note Called back; the customer confirms the fix",
+			"dave ticket.note second",
+			"erin ticket.resolve ",
+			"frank ticket.reopen resolved at ",
+		}
+		if len(got) != len(want) {
+			t.Fatalf("ticket audit events %q, want %q", got, want)
+		}
+		for i := range want {
+			if !strings.HasPrefix(got[i], want[i]) {
+				t.Errorf("audit event %d: %q, want %q", i, got[i], want[i])
+			}
+		}
+	})
 }

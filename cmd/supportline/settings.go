@@ -1,0 +1,174 @@
+package main
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"supportline/errcode"
+	"supportline/notify"
+	"supportline/tickets"
+)
+
+// serveSettings is everything serve takes from its flags and the
+// environment, read and checked in one place before the database is
+// opened, so that a typo in any of them stops serve in its first second
+// with one line naming the variable, not after it has migrated a database.
+type serveSettings struct {
+	Addr string // listen address (--addr, SUPPORTLINE_ADDR)
+	Demo bool   // --demo
+	// PublicURL is the base URL Twilio reaches serve at, without a
+	// trailing slash (SUPPORTLINE_PUBLIC_URL).
+	PublicURL string
+	// Tokens are the Twilio auth tokens webhooks may be signed with: the
+	// primary (TWILIO_AUTH_TOKEN), then the one being rotated out
+	// (TWILIO_AUTH_TOKEN_SECONDARY) or "".
+	Tokens []string
+	// EntrySecret keys the hashes of unmatched support-ID entries
+	// (SUPPORTLINE_SECRET, else derived from the auth token: entrySecret).
+	EntrySecret []byte
+	// WatchInterval is the SLA breach watcher's interval
+	// (SUPPORTLINE_WATCH_INTERVAL).
+	WatchInterval time.Duration
+	// Log is the logger (SUPPORTLINE_LOG_LEVEL, SUPPORTLINE_LOG_FORMAT).
+	Log *slog.Logger
+	// Sender sends SMS (the TWILIO_* SMS variables, notify.SenderFromEnv);
+	// SMSWhere says where they go, for the start line.
+	Sender   notify.Sender
+	SMSWhere string
+}
+
+// readServeSettings reads serve's settings through getenv (os.Getenv in
+// production). addr and demo are serve's flags; addrFromEnv says addr came
+// from SUPPORTLINE_ADDR, for the error's words. The log writes to logTo.
+func readServeSettings(getenv func(string) string, addr string, addrFromEnv, demo bool, logTo io.Writer) (serveSettings, error) {
+	s := serveSettings{Addr: addr, Demo: demo}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		name := "--addr"
+		if addrFromEnv {
+			name = "SUPPORTLINE_ADDR"
+		}
+		return s, errcode.Errorf(errcode.Invalid, "%s=%q is not a listen address such as :8080 or 127.0.0.1:8080", name, addr)
+	}
+	log, err := loggerFromEnv(getenv, logTo)
+	if err != nil {
+		return s, err
+	}
+	s.Log = log
+
+	token, secondary := getenv("TWILIO_AUTH_TOKEN"), getenv("TWILIO_AUTH_TOKEN_SECONDARY")
+	public := getenv("SUPPORTLINE_PUBLIC_URL")
+	if demo {
+		if token == "" {
+			token = demoToken
+		}
+		if public == "" {
+			public = "http://localhost" + portOf(addr)
+		}
+	}
+	if token == "" {
+		return s, errcode.New(errcode.Invalid, "set TWILIO_AUTH_TOKEN (your Twilio auth token, used to verify webhook signatures), or run serve --demo")
+	}
+	for name, v := range map[string]string{"TWILIO_AUTH_TOKEN": token, "TWILIO_AUTH_TOKEN_SECONDARY": secondary} {
+		if strings.TrimSpace(v) != v || strings.ContainsAny(v, "\"' ") {
+			return s, errcode.Errorf(errcode.Invalid, "%s holds spaces or quotes (check how it was pasted): no webhook signed with it could be verified", name)
+		}
+	}
+	if public == "" {
+		return s, errcode.New(errcode.Invalid, "set SUPPORTLINE_PUBLIC_URL (the https:// base URL Twilio reaches this server at), or run serve --demo")
+	}
+	if u, err := url.Parse(public); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return s, errcode.Errorf(errcode.Invalid, "SUPPORTLINE_PUBLIC_URL %q must start with https:// (or http:// for local tests) and name a host", public)
+	}
+	s.PublicURL, s.Tokens = strings.TrimRight(public, "/"), []string{token, secondary}
+	if s.EntrySecret, err = entrySecret(getenv("SUPPORTLINE_SECRET"), token); err != nil {
+		return s, err
+	}
+	if s.WatchInterval, err = watchInterval(getenv); err != nil {
+		return s, err
+	}
+	s.Sender, s.SMSWhere, err = notify.SenderFromEnv(getenv, log.With("component", "sms"))
+	return s, err
+}
+
+// watchInterval is the breach watcher's interval: 15 s, or
+// SUPPORTLINE_WATCH_INTERVAL.
+func watchInterval(getenv func(string) string) (time.Duration, error) {
+	v := getenv("SUPPORTLINE_WATCH_INTERVAL")
+	if v == "" {
+		return tickets.DefaultWatchInterval, nil
+	}
+	interval, err := time.ParseDuration(v)
+	if err != nil || interval <= 0 {
+		return 0, errcode.Errorf(errcode.Invalid, "SUPPORTLINE_WATCH_INTERVAL=%q is not a positive duration such as 15s", v)
+	}
+	return interval, nil
+}
+
+// loggerFromEnv builds serve's logger: SUPPORTLINE_LOG_LEVEL (debug, info,
+// warn or error; info when unset) and SUPPORTLINE_LOG_FORMAT (text or
+// json; text when unset). A value outside those is refused rather than
+// ignored, so that "json " or "DEBUG2" does not silently log otherwise.
+func loggerFromEnv(getenv func(string) string, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	switch v := getenv("SUPPORTLINE_LOG_LEVEL"); strings.ToLower(v) {
+	case "", "info":
+		level = slog.LevelInfo
+	case "debug":
+		level = slog.LevelDebug
+	case "warn", "warning":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	default:
+		return nil, errcode.Errorf(errcode.Invalid, "SUPPORTLINE_LOG_LEVEL=%q is not one of debug, info, warn, error", v)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch v := getenv("SUPPORTLINE_LOG_FORMAT"); strings.ToLower(v) {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	default:
+		return nil, errcode.Errorf(errcode.Invalid, "SUPPORTLINE_LOG_FORMAT=%q is not text or json", v)
+	}
+}
+
+// entrySecret is the key of the keyed hashes under which support-ID entries
+// that match no contact are counted and locked (pins.Claim): a database
+// copied off the server then holds nothing that turns back into the
+// digits, which may have been a PIN. SUPPORTLINE_SECRET sets it; without
+// it, it is derived from the Twilio auth token, so that replicas agree and
+// restarts keep the locks (rotating the token then resets the locks of
+// unknown entries, not of contacts).
+//
+// serve and the CLI's pin commands (which clear such locks) must agree, so
+// both take it from here. Nil when neither is set (a CLI without the
+// server's environment).
+func entrySecret(secret, token string) ([]byte, error) {
+	if secret != "" {
+		if len(secret) < 16 {
+			return nil, errcode.New(errcode.Invalid, "SUPPORTLINE_SECRET must be at least 16 characters (e.g. the output of: openssl rand -hex 32)")
+		}
+		return []byte(secret), nil
+	}
+	if token == "" {
+		return nil, nil
+	}
+	m := hmac.New(sha256.New, []byte(token))
+	m.Write([]byte("supportline: keyed hashes of unmatched support-ID entries"))
+	return m.Sum(nil), nil
+}
+
+// portOf is the ":port" of a listen address, ":8080" when it has none.
+func portOf(addr string) string {
+	if i := strings.LastIndex(addr, ":"); i >= 0 {
+		return addr[i:]
+	}
+	return ":8080"
+}
