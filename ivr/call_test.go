@@ -348,7 +348,7 @@ func TestEscalateByKey9(t *testing.T) {
 		open := func(accountID int64, plan string) tickets.Ticket {
 			var tk tickets.Ticket
 			err := db.InTx(ctx, func(tx *store.Tx) (err error) {
-				tk, err = h.srv.tickets().OpenTx(ctx, tx, tickets.OpenInput{AccountID: accountID, Plan: plan, Priority: 1})
+				tk, err = h.srv.Tickets.OpenTx(ctx, tx, tickets.OpenInput{AccountID: accountID, Plan: plan, Priority: 1})
 				return err
 			})
 			if err != nil {
@@ -372,7 +372,7 @@ func TestEscalateByKey9(t *testing.T) {
 			if !reflect.DeepEqual(before, after) { // no ticket event, no SMS
 				t.Errorf("rows changed: before %v, after %v", before, after)
 			}
-			if got, _ := h.srv.tickets().Get(ctx, other.Number); got.EscalatedAt != nil {
+			if got, _ := h.srv.Tickets.Get(ctx, other.Number); got.EscalatedAt != nil {
 				t.Errorf("another account's ticket escalated")
 			}
 			if c := h.loadCall(res.CallSid); c.Outcome == OutcomeEscalated {
@@ -383,7 +383,7 @@ func TestEscalateByKey9(t *testing.T) {
 		t.Run("own ticket", func(t *testing.T) {
 			res := h.run(h.call(premiumPhone, h.pin+"#", "9", itoa(own.Number)+"#"))
 			heardAll(t, res, twiliosim.CallerLeg, "Ticket "+spoken(own.Number)+" is now escalated, and the engineering team has been notified. Goodbye.")
-			got, err := h.srv.tickets().Get(ctx, own.Number)
+			got, err := h.srv.Tickets.Get(ctx, own.Number)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -31,7 +31,7 @@ func (s *Server) incoming(c echo.Context, p params) error {
 	err := s.lax(ctx, "incoming", func(q *store.Q) error {
 		call = Call{CallSid: p.CallSid, From: p.From, To: p.To, Step: StepSupportID}
 		if !p.Caller.Withheld() { // a placeholder is no one's number
-			matches, err := s.Pins.Accounts.ContactsByPhoneTx(ctx, q, p.Caller.Number)
+			matches, err := s.Accounts.ContactsByPhoneTx(ctx, q, p.Caller.Number)
 			if err != nil {
 				return err
 			}

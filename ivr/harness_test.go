@@ -118,10 +118,16 @@ func newHarness(t testing.TB, db *store.DB, opts ...harnessOption) *harness {
 	// the signature check needs is known from the start: the Server is a
 	// literal with every field set, as serve builds it.
 	h.ts = httptest.NewUnstartedServer(nil)
+	// Wired as serve wires them (cmd/supportline/services.go).
+	accts := new(accounts.Service)
+	pinSvc := &pins.Service{DB: db, Accounts: accts, Policy: pinPolicy, Log: log}
+	*accts = accounts.Service{DB: db, Policy: policy, Credentials: pinSvc}
 	h.srv = &Server{
 		DB:        db,
 		Policy:    policy,
-		Pins:      &pins.Service{DB: db, Accounts: &accounts.Service{DB: db, Policy: policy}, Policy: pinPolicy, Log: log},
+		Pins:      pinSvc,
+		Accounts:  accts,
+		Tickets:   &tickets.Service{DB: db, Policy: policy, Engineers: &oncall.Service{DB: db, Policy: policy}, Accounts: accts},
 		Log:       log,
 		PublicURL: "http://" + h.ts.Listener.Addr().String(),
 		Tokens:    []string{testToken, ""},
@@ -142,7 +148,6 @@ func newHarness(t testing.TB, db *store.DB, opts ...harnessOption) *harness {
 	h.ts.Start()
 	t.Cleanup(h.ts.Close)
 
-	accts := &accounts.Service{DB: db, Policy: policy}
 	var err error
 	if h.premium, err = accts.AddAccount(ctx, "test", accounts.NewAccount{Name: "Acme Rockets", Plan: "premium"}); err != nil {
 		t.Fatal(err)
@@ -383,7 +388,7 @@ func (h *harness) ticketOf(sid string) tickets.Ticket {
 	if err != nil {
 		h.t.Fatalf("ticket of call %s: %v", sid, err)
 	}
-	t, err := h.srv.tickets().Get(context.Background(), number)
+	t, err := h.srv.Tickets.Get(context.Background(), number)
 	if err != nil {
 		h.t.Fatal(err)
 	}

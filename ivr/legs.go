@@ -102,7 +102,7 @@ func (s *Server) whisperAnswer(c echo.Context, p params) error {
 			if err != nil {
 				return err
 			}
-			return s.tickets().AcceptedTx(ctx, tx, *call.TicketID, handle)
+			return s.Tickets.AcceptedTx(ctx, tx, *call.TicketID, handle)
 		})
 		if errors.Is(err, errLost) { // a copy of this request moved the call first
 			call, err = s.readCall(ctx, "accept", parent)
@@ -112,7 +112,7 @@ func (s *Server) whisperAnswer(c echo.Context, p params) error {
 		// Once per engineer and step: a replayed answer adds nothing.
 		detail := declined(step.Handle, call.DialStep)
 		err = s.menuTx(ctx, "decline", func(tx *store.Tx) error {
-			_, err := s.tickets().AddEventOnceTx(ctx, tx, *call.TicketID, tickets.WhisperKey(call.DialStep), tickets.EventWhisper, detail)
+			_, err := s.Tickets.AddEventOnceTx(ctx, tx, *call.TicketID, tickets.WhisperKey(call.DialStep), tickets.EventWhisper, detail)
 			return err
 		})
 	}
@@ -154,7 +154,7 @@ func (s *Server) recording(c echo.Context, p params) error {
 		outcome, words := OutcomeNoMessage, "no_message"
 		if !empty {
 			outcome, words = OutcomeVoicemail, "voicemail_thanks"
-			first, err := s.tickets().AttachRecordingTx(ctx, tx, *call.TicketID, recURL, recSid, dur)
+			first, err := s.Tickets.AttachRecordingTx(ctx, tx, *call.TicketID, recURL, recSid, dur)
 			if err != nil {
 				return err
 			}
@@ -238,7 +238,7 @@ func (s *Server) recordingStatus(c echo.Context) error {
 		if call.TicketID == nil {
 			return nil
 		}
-		first, err := s.tickets().AttachRecordingTx(ctx, tx, *call.TicketID, recURL, recSid, dur)
+		first, err := s.Tickets.AttachRecordingTx(ctx, tx, *call.TicketID, recURL, recSid, dur)
 		if err != nil || !first {
 			return err
 		}
@@ -305,7 +305,7 @@ func (s *Server) escalate(c echo.Context, p params, call Call) error {
 	var text string
 	found := true
 	err = s.tx(ctx, "escalate", func(tx *store.Tx) error {
-		t, err := s.tickets().ForAccountTx(ctx, tx, number, deref(call.AccountID))
+		t, err := s.Tickets.ForAccountTx(ctx, tx, number, deref(call.AccountID))
 		if errcode.Is(err, errcode.NotFound) {
 			found = false
 			return nil
@@ -313,7 +313,7 @@ func (s *Server) escalate(c echo.Context, p params, call Call) error {
 		if err != nil {
 			return err
 		}
-		first, err := s.tickets().EscalateTx(ctx, tx, t.ID, "caller "+call.SupportID)
+		first, err := s.Tickets.EscalateTx(ctx, tx, t.ID, "caller "+call.SupportID)
 		if err != nil {
 			return err
 		}

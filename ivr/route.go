@@ -35,7 +35,7 @@ func (s *Server) openTicket(c echo.Context, p params, call Call) error {
 			return err
 		}
 		sid := call.CallSid
-		t, err = s.tickets().OpenTx(ctx, tx, tickets.OpenInput{AccountID: deref(call.AccountID),
+		t, err = s.Tickets.OpenTx(ctx, tx, tickets.OpenInput{AccountID: deref(call.AccountID),
 			ContactID: call.ContactID, Plan: call.Plan, Priority: deref(call.Priority), CallSid: &sid,
 			Then: []tickets.Note{{Kind: tickets.EventRouted, Detail: rt.Message}}})
 		if errcode.Is(err, errcode.Conflict) {
@@ -190,7 +190,7 @@ func (s *Server) dialAction(c echo.Context, p params) error {
 			// to decline.
 			handle := st.Handle
 			detail := notAccepted(handle, n, s.optional(c, "DialCallStatus"))
-			if _, err := s.tickets().AddEventOnceTx(ctx, tx, *call.TicketID, tickets.WhisperKey(n), tickets.EventWhisper, detail); err != nil {
+			if _, err := s.Tickets.AddEventOnceTx(ctx, tx, *call.TicketID, tickets.WhisperKey(n), tickets.EventWhisper, detail); err != nil {
 				return err
 			}
 		}

@@ -14,17 +14,23 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/twilio/twilio-go/twiml"
 
+	"supportline/accounts"
 	"supportline/config"
 	"supportline/oncall"
 	"supportline/pins"
 	"supportline/store"
+	"supportline/tickets"
 )
 
 // Server answers Twilio's voice webhooks.
 type Server struct {
-	DB        *store.DB
-	Policy    *config.Policy
-	Pins      *pins.Service
+	DB     *store.DB
+	Policy *config.Policy
+	Pins   *pins.Service
+	// Accounts finds the contacts a caller ID matches; Tickets opens and
+	// updates tickets inside the webhook's transaction (their Tx methods).
+	Accounts  *accounts.Service
+	Tickets   *tickets.Service
 	Log       *slog.Logger
 	PublicURL string   // base of every URL Twilio is given and signs, e.g. https://support.example.com
 	Tokens    []string // Twilio auth tokens accepted (primary, then secondary during rotation)

@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"supportline/sla"
 )
 
 // Schedule is a rotation: Members take turns, one Shift each, starting at
@@ -85,9 +87,9 @@ func (s Schedule) Validate() error {
 	}
 	switch {
 	case s.Shift <= 0:
-		add("shift %s must be positive", FormatDuration(s.Shift))
+		add("shift %s must be positive", sla.FormatDuration(s.Shift))
 	case s.Shift%time.Minute != 0:
-		add("shift %s is not a whole number of minutes", FormatDuration(s.Shift))
+		add("shift %s is not a whole number of minutes", sla.FormatDuration(s.Shift))
 	}
 	if err := s.Handoff.Validate(); err != nil {
 		add("handoff %s: %w", s.Handoff, err)

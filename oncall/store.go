@@ -13,6 +13,7 @@ import (
 	"supportline/audit"
 	"supportline/config"
 	"supportline/errcode"
+	"supportline/sla"
 	"supportline/store"
 )
 
@@ -57,7 +58,7 @@ func (s StoredSchedule) MarshalJSON() ([]byte, error) {
 		Members      []string  `json:"members"`
 		CreatedAt    time.Time `json:"created_at"`
 		UpdatedAt    time.Time `json:"updated_at"`
-	}{s.Name, zone, ShiftString(s.Shift), int64(s.Shift / time.Minute), s.Handoff.String(), nonNil(s.Members), s.CreatedAt, s.UpdatedAt})
+	}{s.Name, zone, sla.FormatDuration(s.Shift), int64(s.Shift / time.Minute), s.Handoff.String(), nonNil(s.Members), s.CreatedAt, s.UpdatedAt})
 }
 
 // NewSchedule is the input of [Service.AddSchedule].
@@ -133,7 +134,7 @@ func (s *Service) AddSchedule(ctx context.Context, actor string, in NewSchedule)
 		out = StoredSchedule{ID: id, Schedule: sch, CreatedAt: tx.Now, UpdatedAt: tx.Now}
 		out.Members = nonNil(out.Members)
 		return audit.Record(ctx, tx, audit.Event{Actor: actor, Action: "schedule.add", Subject: "schedule " + name,
-			Detail: fmt.Sprintf("tz=%s shift=%s handoff=%s members=%s", loc, FormatDuration(sch.Shift), sch.Handoff, strings.Join(sch.Members, ","))})
+			Detail: fmt.Sprintf("tz=%s shift=%s handoff=%s members=%s", loc, sla.FormatDuration(sch.Shift), sch.Handoff, strings.Join(sch.Members, ","))})
 	})
 	if store.IsUniqueViolation(err) {
 		return StoredSchedule{}, errcode.Errorf(errcode.Conflict, "schedule %s already exists", name)

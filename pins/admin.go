@@ -2,6 +2,7 @@ package pins
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -79,11 +80,11 @@ func (s *Service) Revoke(ctx context.Context, actor, supportID string) error {
 			return err
 		}
 		cred, err := credential(ctx, tx, c.ID, true)
+		if errors.Is(err, errNoCredential) {
+			return errcode.Errorf(errcode.Conflict, "contact %s has no PIN to revoke", c.SupportID)
+		}
 		if err != nil {
 			return err
-		}
-		if cred == nil {
-			return errcode.Errorf(errcode.Conflict, "contact %s has no PIN to revoke", c.SupportID)
 		}
 		detail := "PIN revoked"
 		if cred.RevokedAt != nil {
@@ -214,7 +215,10 @@ func (s *Service) Status(ctx context.Context, supportID string) (Status, error) 
 		}
 		st = Status{SupportID: c.SupportID, Name: c.Name, Account: c.AccountNumber, State: StateNone, MaxFailures: s.Policy.MaxFailures}
 		cred, err := credential(ctx, tx, c.ID, false)
-		if err != nil || cred == nil {
+		if errors.Is(err, errNoCredential) {
+			return nil // StateNone
+		}
+		if err != nil {
 			return err
 		}
 		now := tx.Now

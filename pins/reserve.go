@@ -66,7 +66,7 @@ type credentialRow struct {
 
 const credentialColumns = `hash, rotated_at, revoked_at, failures, lockouts, locked_until, last_attempt_at`
 
-// credential reads a contact's credential, or nil when it has none.
+// credential reads a contact's credential; errNoCredential when it has none.
 func credential(ctx context.Context, tx *store.Tx, contactID int64, forUpdate bool) (*credentialRow, error) {
 	lock := ""
 	if forUpdate {
@@ -75,13 +75,18 @@ func credential(ctx context.Context, tx *store.Tx, contactID int64, forUpdate bo
 	return readCredential(ctx, tx, contactID, lock)
 }
 
+// errNoCredential is what credential and readCredential return for a
+// contact that has never had a PIN (or whose credential was forgotten).
+var errNoCredential = errcode.New(errcode.NotFound, "the contact has no PIN")
+
 // readCredential is credential for a Querier, with the locking clause lock
-// ("" outside a transaction, which has none to give).
+// ("" outside a transaction, which has none to give). A contact without a
+// credential is errNoCredential.
 func readCredential(ctx context.Context, db store.Querier, contactID int64, lock string) (*credentialRow, error) {
 	var c credentialRow
 	err := db.Get(ctx, &c, `SELECT `+credentialColumns+` FROM pin_credentials WHERE contact_id = ?`+lock, contactID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+		return nil, errNoCredential
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read PIN credential: %w", err)
@@ -231,10 +236,10 @@ func (s *Service) reserve(ctx context.Context, tx *store.Tx, a *attempt) error {
 		a.decoyResult, a.why, a.countEntry = Wrong, "no current contact has this support ID", true
 	} else {
 		cred, err := credential(ctx, tx, a.contact.ID, true)
-		if err != nil {
+		if err != nil && !errors.Is(err, errNoCredential) {
 			return err
 		}
-		switch {
+		switch { // cred is nil for a contact without a PIN
 		case cred != nil && cred.locked(now):
 			return s.refuse(ctx, tx, a, "contact locked until "+cred.LockedUntil.UTC().Format(time.RFC3339))
 		case cred == nil || cred.RevokedAt != nil:
@@ -350,8 +355,12 @@ func (s *Service) probe(ctx context.Context, a *attempt) (bool, error) {
 		switch {
 		case a.hash != "":
 			cred, err := readCredential(ctx, q, a.contact.ID, "")
-			if err != nil || cred == nil {
+			if errors.Is(err, errNoCredential) {
 				try = true // changed: let reserve look again
+				return nil
+			}
+			if err != nil {
+				try = true
 				return err
 			}
 			st = cred.counters

@@ -2,11 +2,13 @@ package pins
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
 	"supportline/audit"
+	"supportline/sla"
 	"supportline/store"
 )
 
@@ -31,7 +33,8 @@ func (s *Service) settle(ctx context.Context, tx *store.Tx, a *attempt, ok bool,
 	var err error
 	switch {
 	case a.hash != "":
-		if cred, err = credential(ctx, tx, a.contact.ID, true); err != nil {
+		// cred stays nil when the PIN was forgotten meanwhile.
+		if cred, err = credential(ctx, tx, a.contact.ID, true); err != nil && !errors.Is(err, errNoCredential) {
 			return "", err
 		}
 	case a.countEntry:
@@ -165,7 +168,7 @@ func updateCounters(ctx context.Context, tx *store.Tx, table, keyCol string, key
 func (s *Service) failureDetail(c counters, d time.Duration, what string) string {
 	detail := "failure " + strconv.Itoa(c.Failures) + " of " + strconv.Itoa(s.Policy.MaxFailures)
 	if d > 0 {
-		detail += "; " + what + " locked for " + d.String()
+		detail += "; " + what + " locked for " + sla.FormatDuration(d)
 	}
 	return detail
 }

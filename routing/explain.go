@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"supportline/oncall"
 	"supportline/sla"
 )
 
@@ -43,7 +42,7 @@ func (r Route) Explain() string {
 				via = fmt.Sprintf(", override #%d", s.Override)
 			}
 			fmt.Fprintf(&b, "  %d. %s (%s) %s, ring %s [step %d, schedule %s%s]\n",
-				i+1, s.Handle, s.Name, s.Number, oncall.FormatDuration(s.Ring), s.PolicyStep, s.Schedule, via)
+				i+1, s.Handle, s.Name, s.Number, sla.FormatDuration(s.Ring), s.PolicyStep, s.Schedule, via)
 		}
 	}
 	if !r.Due.IsZero() {

@@ -96,7 +96,7 @@ func (s Step) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		plain
 		Ring string `json:"ring"`
-	}{plain(s), oncall.FormatDuration(s.Ring)})
+	}{plain(s), sla.FormatDuration(s.Ring)})
 }
 
 // Route is a routing decision and its reasons.

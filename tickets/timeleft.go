@@ -1,7 +1,6 @@
 package tickets
 
 import (
-	"fmt"
 	"time"
 
 	"supportline/config"
@@ -47,18 +46,10 @@ func RespondedIn(t Ticket) string {
 }
 
 // span prints a non-negative duration for people: whole minutes ("1h12m",
-// "25m", "2h", "26h"), or whole seconds under a minute ("45s"), never Go's
-// "1h12m0s".
+// "25m", "2h", "26h"), or whole seconds under a minute ("45s").
 func span(d time.Duration) string {
 	if d < time.Minute {
-		return fmt.Sprintf("%ds", d/time.Second)
+		return sla.FormatDuration(d.Truncate(time.Second))
 	}
-	h, m := d/time.Hour, (d%time.Hour)/time.Minute
-	switch {
-	case h == 0:
-		return fmt.Sprintf("%dm", m)
-	case m == 0:
-		return fmt.Sprintf("%dh", h)
-	}
-	return fmt.Sprintf("%dh%dm", h, m)
+	return sla.FormatDuration(d.Truncate(time.Minute))
 }

@@ -19,12 +19,11 @@ import (
 // through. That PIN service needs no key for unmatched entries here: it
 // only deletes credentials.
 func (a *app) accountsService(ctx context.Context) (*accounts.Service, error) {
-	p, db, err := a.policyAndDB(ctx)
+	svc, err := a.services(ctx)
 	if err != nil {
 		return nil, err
 	}
-	acc, _ := accountsAndPins(db, p, nil, nil)
-	return acc, nil
+	return svc.Accounts, nil
 }
 
 // changesText is the human form of an edit's changes: `name "A" -> "B",

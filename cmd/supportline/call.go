@@ -14,6 +14,7 @@ import (
 	"supportline/contactinfo"
 	"supportline/errcode"
 	"supportline/oncall"
+	"supportline/sla"
 	"supportline/store"
 	"supportline/twiliosim"
 )
@@ -159,7 +160,7 @@ func (a *app) placeCall(ctx context.Context, o callOptions, interactive bool, st
 	}
 	printErr := a.emit(res, func() {
 		if interactive {
-			fmt.Fprintf(a.stdout, "call ended: %s after %s (simulated), %d webhook requests\n", res.Status, res.Duration, len(res.Requests))
+			fmt.Fprintf(a.stdout, "call ended: %s after %s (simulated), %d webhook requests\n", res.Status, sla.FormatDuration(res.Duration), len(res.Requests))
 			return
 		}
 		fmt.Fprint(a.stdout, res.String())

@@ -147,8 +147,7 @@ func (a *app) seedDemo(ctx context.Context, db *store.DB, policy *config.Policy,
 	if plan == "" {
 		return demo{}, errcode.Errorf(errcode.Invalid, "the policy %s has no plan with phone support to demo", policy.Source)
 	}
-	accts := &accounts.Service{DB: db, Policy: policy, Credentials: line.Pins}
-	roster := &oncall.Service{DB: db, Policy: policy}
+	accts, roster := line.Accounts, &oncall.Service{DB: db, Policy: policy}
 	if err := checkDemoOnly(ctx, db, accts, roster); err != nil {
 		return demo{}, err
 	}

@@ -12,6 +12,7 @@ import (
 	"supportline/config"
 	"supportline/errcode"
 	"supportline/oncall"
+	"supportline/sla"
 )
 
 // oncallService opens the database and builds the on-call service; p is
@@ -244,7 +245,7 @@ func (a *app) scheduleCommand() *cobra.Command {
 			}
 			return a.emit(s, func() {
 				fmt.Fprintf(a.stdout, "schedule %s added: %s shifts from %s %s, members: %s\n",
-					s.Name, oncall.ShiftString(s.Shift), s.Handoff, s.Location, membersText(s.Members))
+					s.Name, sla.FormatDuration(s.Shift), s.Handoff, s.Location, membersText(s.Members))
 			})
 		},
 	}
@@ -269,7 +270,7 @@ func (a *app) scheduleCommand() *cobra.Command {
 			return a.emit(nonNil(ss), func() {
 				rows := make([][]string, len(ss))
 				for i, s := range ss {
-					rows[i] = []string{s.Name, zoneText(s.Schedule), oncall.ShiftString(s.Shift), s.Handoff.String(), membersText(s.Members)}
+					rows[i] = []string{s.Name, zoneText(s.Schedule), sla.FormatDuration(s.Shift), s.Handoff.String(), membersText(s.Members)}
 				}
 				a.table([]string{"NAME", "TIMEZONE", "SHIFT", "HANDOFF", "MEMBERS"}, rows)
 			})
@@ -304,7 +305,7 @@ func (a *app) scheduleCommand() *cobra.Command {
 			}{s, shifts}
 			return a.emit(out, func() {
 				fmt.Fprintf(a.stdout, "Schedule %s: %s shifts from %s %s\nMembers:  %s\n\n",
-					s.Name, oncall.ShiftString(s.Shift), s.Handoff, zoneText(s.Schedule), membersText(s.Members))
+					s.Name, sla.FormatDuration(s.Shift), s.Handoff, zoneText(s.Schedule), membersText(s.Members))
 				if len(shifts) == 0 {
 					fmt.Fprintf(a.stdout, "nobody is on call from %s on: %s\n", local(at.In(s.Location)), oncall.WhyNobody(s.Schedule, at))
 					return

@@ -3,10 +3,8 @@ package main
 import (
 	"time"
 
-	"supportline/accounts"
 	"supportline/config"
 	"supportline/ivr"
-	"supportline/pins"
 	"supportline/store"
 )
 
@@ -18,15 +16,13 @@ const demoToken = "supportline-demo-token"
 // field set before first use. gate says whether the database is ready
 // (serve's dbState).
 func phoneLine(set serveSettings, policy *config.Policy, db *store.DB, gate func() error) *ivr.Server {
-	// The PIN service reads contacts through accounts, and accounts forgets
-	// a removed contact's PIN through the PIN service: each names the other.
-	var accts accounts.Service
-	pinSvc := &pins.Service{DB: db, Accounts: &accts, Policy: policy.Pins, Log: set.Log, Secret: set.EntrySecret}
-	accts = accounts.Service{DB: db, Policy: policy, Credentials: pinSvc}
+	svc := newServices(db, policy, set.Log, set.EntrySecret)
 	return &ivr.Server{
 		DB:        db,
 		Policy:    policy,
-		Pins:      pinSvc,
+		Pins:      svc.Pins,
+		Accounts:  svc.Accounts,
+		Tickets:   svc.Tickets,
 		Log:       set.Log,
 		PublicURL: set.PublicURL,
 		Tokens:    set.Tokens,

@@ -3,17 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"supportline/accounts"
-	"supportline/config"
 	"supportline/pins"
-	"supportline/store"
 )
 
 // pinsService is the PIN service of the pin commands, with the key serve
@@ -33,22 +29,7 @@ func (a *app) pinsService(ctx context.Context, clears bool) (*pins.Service, erro
 	if err != nil {
 		return nil, err
 	}
-	// No logger: admin actions are recorded in the audit log, and the CLI's
-	// output is for the admin.
-	_, svc := accountsAndPins(db, p, nil, secret)
-	return svc, nil
-}
-
-// accountsAndPins builds the accounts and PIN services on db as literals
-// with every field set, each pointing at the other: accounts forgets a
-// removed contact's PIN through pins (Credentials), and pins reads contacts
-// through accounts. secret keys unmatched support-ID entries (entrySecret;
-// nil makes a random key); log may be nil.
-func accountsAndPins(db *store.DB, policy *config.Policy, log *slog.Logger, secret []byte) (*accounts.Service, *pins.Service) {
-	acc := new(accounts.Service)
-	pin := &pins.Service{DB: db, Accounts: acc, Policy: policy.Pins, Log: log, Secret: secret}
-	*acc = accounts.Service{DB: db, Policy: policy, Credentials: pin}
-	return acc, pin
+	return newServices(db, p, nil, secret).Pins, nil
 }
 
 func (a *app) pinCommand() *cobra.Command {

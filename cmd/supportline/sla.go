@@ -104,7 +104,7 @@ func (a *app) slaDueCommand(explain bool) *cobra.Command {
 		for i, iv := range counted {
 			d := iv.End.Sub(iv.Start)
 			total += d
-			intervals[i] = slaInterval{rfc3339(iv.Start), rfc3339(iv.End), duration(d)}
+			intervals[i] = slaInterval{rfc3339(iv.Start), rfc3339(iv.End), sla.FormatDuration(d)}
 		}
 		out := struct {
 			Plan      string        `json:"plan"`
@@ -116,7 +116,7 @@ func (a *app) slaDueCommand(explain bool) *cobra.Command {
 			WarnAt    string        `json:"warn_at"`
 			Intervals []slaInterval `json:"intervals"`
 			Total     string        `json:"total"`
-		}{p.Plan, p.Priority, p.Target.String(), p.Calendar.String(), rfc3339(opened.In(loc)), rfc3339(due), rfc3339(warn), intervals, duration(total)}
+		}{p.Plan, p.Priority, p.Target.String(), p.Calendar.String(), rfc3339(opened.In(loc)), rfc3339(due), rfc3339(warn), intervals, sla.FormatDuration(total)}
 		return a.emit(out, func() {
 			level := strconv.Itoa(p.Priority)
 			if pr, ok := policy.Priority(p.Priority); ok {
@@ -132,7 +132,7 @@ func (a *app) slaDueCommand(explain bool) *cobra.Command {
 			for _, iv := range intervals {
 				fmt.Fprintf(a.stdout, "  %s - %s  %s\n", iv.Start, iv.End, iv.Duration)
 			}
-			fmt.Fprintf(a.stdout, "total:     %s\n", duration(total))
+			fmt.Fprintf(a.stdout, "total:     %s\n", sla.FormatDuration(total))
 		})
 	}
 	return cmd
@@ -145,7 +145,7 @@ func targetMeaning(t sla.Target, c *sla.Calendar) string {
 	}
 	switch t.Kind {
 	case sla.BusinessDays:
-		return fmt.Sprintf("%s = %d x %s working day = %s of business time", t, t.N, duration(c.WorkdayLength()), duration(time.Duration(t.N)*c.WorkdayLength()))
+		return fmt.Sprintf("%s = %d x %s working day = %s of business time", t, t.N, sla.FormatDuration(c.WorkdayLength()), sla.FormatDuration(time.Duration(t.N)*c.WorkdayLength()))
 	case sla.NextBusinessDay:
 		return fmt.Sprintf("%s: closing time of the first business day after the local date of opening", t)
 	}
@@ -206,22 +206,6 @@ func (a *app) slaHolidaysCommand() *cobra.Command {
 }
 
 func rfc3339(t time.Time) string { return t.Format(time.RFC3339Nano) }
-
-// duration prints 4h, 45m, 1h30m, 2h0m30s: whole units, zeros left out at
-// the end.
-func duration(d time.Duration) string {
-	if d == 0 {
-		return "0s"
-	}
-	s := d.String() // e.g. 4h0m0s, 45m0s, 1h30m0s, 2h0m30s
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-		if strings.HasSuffix(s, "h0m") {
-			s = strings.TrimSuffix(s, "0m")
-		}
-	}
-	return s
-}
 
 // startWatcher runs the breach watcher in the background every interval
 // until ctx ends or the returned stop is called; stop waits for a pass in

@@ -12,7 +12,6 @@ import (
 	"supportline/config"
 	"supportline/errcode"
 	"supportline/ivr"
-	"supportline/oncall"
 	"supportline/tickets"
 )
 
@@ -26,11 +25,11 @@ func (a *app) ticketCommand() *cobra.Command {
 // ticketsService builds the tickets service over the command's policy and
 // database.
 func (a *app) ticketsService(ctx context.Context) (*tickets.Service, error) {
-	accts, err := a.accountsService(ctx)
+	svc, err := a.services(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &tickets.Service{DB: accts.DB, Policy: accts.Policy, Engineers: &oncall.Service{DB: accts.DB}, Accounts: accts}, nil
+	return svc.Tickets, nil
 }
 
 // listedTicket is a row of `ticket list --json`.
@@ -233,38 +232,34 @@ func (a *app) ticketAckCommand() *cobra.Command {
 }
 
 func (a *app) ticketResolveCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "resolve NUMBER",
-		Short: "Resolve (close) a ticket",
-		Args:  exactArgs(1, "a ticket number"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			number, err := ticketNumber(args[0])
-			if err != nil {
-				return err
-			}
-			svc, err := a.ticketsService(cmd.Context())
-			if err != nil {
-				return err
-			}
-			t, changed, err := svc.Resolve(cmd.Context(), a.who(), number)
-			if err != nil {
-				return err
-			}
-			return a.emit(ackedTicket{t, changed}, func() {
-				if !changed {
-					fmt.Fprintf(a.stdout, "ticket %d was already resolved at %s; nothing changed\n", t.Number, whenOrDash(t.ResolvedAt))
-					return
-				}
-				fmt.Fprintf(a.stdout, "ticket %d resolved at %s\n", t.Number, ts(*t.ResolvedAt))
-			})
+	return a.ticketAction("resolve NUMBER", "Resolve (close) a ticket", (*tickets.Service).Resolve,
+		func(t tickets.Ticket, _ *tickets.Service) string {
+			return fmt.Sprintf("ticket %d resolved at %s", t.Number, ts(*t.ResolvedAt))
 		},
-	}
+		func(t tickets.Ticket) string {
+			return fmt.Sprintf("ticket %d was already resolved at %s; nothing changed", t.Number, whenOrDash(t.ResolvedAt))
+		})
 }
 
 func (a *app) ticketReopenCommand() *cobra.Command {
+	return a.ticketAction("reopen NUMBER", "Reopen a resolved ticket; its SLA promise (due time, warning time) stays as it was", (*tickets.Service).Reopen,
+		func(t tickets.Ticket, svc *tickets.Service) string {
+			return fmt.Sprintf("ticket %d reopened; its promise is unchanged: due %s, %s",
+				t.Number, ts(t.ResponseDue), tickets.TimeLeft(a.now(), t, svc.Policy))
+		},
+		func(t tickets.Ticket) string {
+			return fmt.Sprintf("ticket %d is open already; nothing changed", t.Number)
+		})
+}
+
+// ticketAction builds a command that runs one audited ticket action on the
+// ticket numbered by its argument and says what changed, or that nothing did.
+func (a *app) ticketAction(use, short string,
+	act func(*tickets.Service, context.Context, string, int64) (tickets.Ticket, bool, error),
+	changedText func(tickets.Ticket, *tickets.Service) string, unchangedText func(tickets.Ticket) string) *cobra.Command {
 	return &cobra.Command{
-		Use:   "reopen NUMBER",
-		Short: "Reopen a resolved ticket; its SLA promise (due time, warning time) stays as it was",
+		Use:   use,
+		Short: short,
 		Args:  exactArgs(1, "a ticket number"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			number, err := ticketNumber(args[0])
@@ -275,17 +270,16 @@ func (a *app) ticketReopenCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			t, changed, err := svc.Reopen(cmd.Context(), a.who(), number)
+			t, changed, err := act(svc, cmd.Context(), a.who(), number)
 			if err != nil {
 				return err
 			}
 			return a.emit(ackedTicket{t, changed}, func() {
-				if !changed {
-					fmt.Fprintf(a.stdout, "ticket %d is open already; nothing changed\n", t.Number)
-					return
+				if changed {
+					fmt.Fprintln(a.stdout, changedText(t, svc))
+				} else {
+					fmt.Fprintln(a.stdout, unchangedText(t))
 				}
-				fmt.Fprintf(a.stdout, "ticket %d reopened; its promise is unchanged: due %s, %s\n",
-					t.Number, ts(t.ResponseDue), tickets.TimeLeft(a.now(), t, svc.Policy))
 			})
 		},
 	}

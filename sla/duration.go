@@ -1,4 +1,4 @@
-package oncall
+package sla
 
 import (
 	"strconv"
@@ -41,7 +41,3 @@ func FormatDuration(d time.Duration) string {
 	}
 	return b.String()
 }
-
-// ShiftString writes a shift length the way it is typed: 168h, 1h30m, 45m
-// (see FormatDuration).
-func ShiftString(d time.Duration) string { return FormatDuration(d) }

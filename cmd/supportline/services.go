@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"supportline/accounts"
+	"supportline/audit"
+	"supportline/config"
+	"supportline/ivr"
+	"supportline/notify"
+	"supportline/oncall"
+	"supportline/pins"
+	"supportline/store"
+	"supportline/tickets"
+)
+
+// services are the domain services on one database and policy, built once
+// and shared by every face: the CLI's commands, the phone line and, later,
+// the admin API and the console. Building them in one place is what makes
+// a rule hold whichever face an admin uses.
+type services struct {
+	Accounts *accounts.Service
+	Pins     *pins.Service
+	OnCall   *oncall.Service
+	Tickets  *tickets.Service
+	Notify   *notify.Service
+	Audit    *audit.Service
+	Calls    *ivr.Calls
+}
+
+// newServices builds every service on db as literals with every field set.
+// Accounts and pins name each other: accounts forgets a removed contact's
+// PIN through pins (Credentials), and pins reads contacts through accounts.
+// secret keys unmatched support-ID entries (entrySecret; nil makes a random
+// key, enough for commands that clear no lockout); log may be nil (admin
+// actions are recorded in the audit log, and the CLI's output is for the
+// admin).
+func newServices(db *store.DB, policy *config.Policy, log *slog.Logger, secret []byte) *services {
+	acc := new(accounts.Service)
+	pin := &pins.Service{DB: db, Accounts: acc, Policy: policy.Pins, Log: log, Secret: secret}
+	*acc = accounts.Service{DB: db, Policy: policy, Credentials: pin}
+	oc := &oncall.Service{DB: db, Policy: policy}
+	return &services{
+		Accounts: acc,
+		Pins:     pin,
+		OnCall:   oc,
+		Tickets:  &tickets.Service{DB: db, Policy: policy, Engineers: oc, Accounts: acc},
+		Notify:   &notify.Service{DB: db},
+		Audit:    &audit.Service{DB: db},
+		Calls:    &ivr.Calls{DB: db},
+	}
+}
+
+// services opens the database and loads the policy (once each) and builds
+// the services on them, without a key for unmatched entries.
+func (a *app) services(ctx context.Context) (*services, error) {
+	p, db, err := a.policyAndDB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return newServices(db, p, nil, nil), nil
+}
