@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"supportline/sla"
 )
 
 // execute runs a validated document on a leg, verb after verb, the way
@@ -294,7 +296,7 @@ func (s *sim) dial(l *leg, v *node, docURL string) (outcome, bool) {
 			d.Bridged = true
 			s.add(answered.number, KindBridge, "", "")
 			s.now += s.c.TalkTime
-			s.add(answered.number, KindHangup, "", fmt.Sprintf("after talking %s", s.c.TalkTime))
+			s.add(answered.number, KindHangup, "", fmt.Sprintf("after talking %s", sla.FormatDuration(s.c.TalkTime)))
 		}
 	case busy+failed == len(targets) && busy > 0:
 		d.Number, d.CallSid, d.Status = targets[0].number, newSid("CA"), "busy"

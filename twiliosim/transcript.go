@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"supportline/sla"
 )
 
 // Twilio error codes with which the simulator fails a call, as Twilio does.
@@ -228,7 +230,7 @@ func (r *Result) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "call %s from %s to %s\n", r.CallSid, r.From, r.To)
 	b.WriteString(r.Transcript.String())
-	fmt.Fprintf(&b, "call ended: %s after %s (simulated), %d webhook requests\n", r.Status, r.Duration, len(r.Requests))
+	fmt.Fprintf(&b, "call ended: %s after %s (simulated), %d webhook requests\n", r.Status, sla.FormatDuration(r.Duration), len(r.Requests))
 	if r.Failure != nil {
 		fmt.Fprintf(&b, "FAILED: %v\n", r.Failure)
 	}
