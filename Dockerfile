@@ -17,9 +17,13 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/supportline /usr/local/bin/supportline
 COPY --from=build --chown=65532:65532 /out/data /data
 WORKDIR /data
-ENV SUPPORTLINE_ADDR=:8080 DATABASE_URL=/data/supportline.db
+# The admin listener (metrics, later the admin API and console) listens on
+# every interface inside the container, where 127.0.0.1 would be unreachable;
+# publish it to the host's loopback or a private network only, e.g.
+# -p 8080:8080 -p 127.0.0.1:8081:8081.
+ENV SUPPORTLINE_ADDR=:8080 SUPPORTLINE_ADMIN_ADDR=:8081 DATABASE_URL=/data/supportline.db
 USER nonroot:nonroot
-EXPOSE 8080
+EXPOSE 8080 8081
 # distroless has no shell and no curl: the binary probes itself, in exec
 # form (there is no shell to run a string). Without --url, `supportline
 # health` asks http://127.0.0.1<port of SUPPORTLINE_ADDR>/readyz, so the

@@ -1,8 +1,12 @@
-// Package web builds the HTTP server every route hangs on: Echo with
-// recovery, request ids, a body limit, structured request logs, Prometheus
-// metrics, health and readiness endpoints, JSON errors from error codes,
+// Package web builds the two HTTP servers every route hangs on: the Twilio
+// listener, which must be reachable from the internet and serves only the
+// phone line's webhooks and the health endpoints, and the admin listener,
+// which need not be and serves the metrics (and later the admin API and the
+// console). Both have the same middleware: recovery, request ids, a body
+// limit, structured request logs and Prometheus metrics counted into one
+// registry; health and readiness endpoints, JSON errors from error codes,
 // and a graceful shutdown. The phone line (package ivr) mounts its routes
-// on the Echo this package returns.
+// on Server.Echo; the admin faces mount theirs on Server.Admin.
 package web
 
 import (
@@ -13,6 +17,8 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -25,9 +31,22 @@ import (
 	"supportline/store"
 )
 
-// Server is the HTTP server.
+// The listener label of the request metrics and logs.
+const (
+	ListenerTwilio = "twilio"
+	ListenerAdmin  = "admin"
+)
+
+// Server is the two HTTP servers and what they share.
 type Server struct {
-	Echo     *echo.Echo
+	// Echo is the Twilio listener's: only /twilio/... and the health
+	// endpoints are served on it, whatever else is mounted (anything else
+	// is 404), so that nothing meant for admins is reachable from the
+	// internet by mistake.
+	Echo *echo.Echo
+	// Admin is the admin listener's: /healthz, /readyz and /metrics, and
+	// whatever the admin faces mount.
+	Admin    *echo.Echo
 	DB       *store.DB
 	Log      *slog.Logger
 	Registry *prometheus.Registry
@@ -38,44 +57,75 @@ type Server struct {
 	// process has not finished reaching and migrating its database (the
 	// phone line's Gate says the same), so it is not ready.
 	Gate func() error
+
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
 }
 
-// New builds the server with its middleware and the /healthz, /readyz and
-// /metrics endpoints.
+// New builds both servers with their middleware and endpoints: /healthz and
+// /readyz on both, /metrics on the admin one.
 func New(db *store.DB, log *slog.Logger) *Server {
-	s := &Server{Echo: echo.New(), DB: db, Log: log, Registry: prometheus.NewRegistry(), ShutdownTimeout: 20 * time.Second}
-	e := s.Echo
+	s := &Server{DB: db, Log: log, Registry: prometheus.NewRegistry(), ShutdownTimeout: 20 * time.Second}
+	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "supportline_http_requests_total",
+		Help: "HTTP requests by listener, route, method and status.",
+	}, []string{"listener", "route", "method", "status"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "supportline_http_request_duration_seconds",
+		Help:    "HTTP request latency by listener, route and method.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	}, []string{"listener", "route", "method"})
+	s.Registry.MustRegister(s.requests, s.latency)
+
+	s.Echo = s.newEcho(ListenerTwilio)
+	s.Echo.Use(twilioOnly)
+	s.Admin = s.newEcho(ListenerAdmin)
+	s.Admin.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{Registry: s.Registry})))
+	return s
+}
+
+// newEcho is an Echo with the middleware and health endpoints both
+// listeners share; its requests are counted and logged under listener.
+func (s *Server) newEcho(listener string) *echo.Echo {
+	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "supportline_http_requests_total",
-		Help: "HTTP requests by route, method and status.",
-	}, []string{"route", "method", "status"})
-	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "supportline_http_request_duration_seconds",
-		Help:    "HTTP request latency by route and method.",
-		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-	}, []string{"route", "method"})
-	s.Registry.MustRegister(requests, latency)
-
 	e.Use(middleware.RequestID())
-	e.Use(s.observe(requests, latency)) // outside Recover, so panics are logged and counted as 500s
+	e.Use(s.observe(listener)) // outside Recover, so panics are logged and counted as 500s
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
-			log.Error("panic in handler", "request_id", requestID(c), "path", c.Request().URL.Path, "err", err, "stack", string(stack))
+			s.Log.Error("panic in handler", "listener", listener, "request_id", requestID(c), "path", c.Request().URL.Path, "err", err, "stack", string(stack))
 			return err
 		},
 	}))
 	e.Use(middleware.BodyLimit("64K"))
-
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
 	e.GET("/readyz", s.ready)
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{Registry: s.Registry})))
-	return s
+	return e
 }
+
+// twilioOnly answers 404 for any path outside /twilio/ and the health
+// endpoints, even one a route was mounted for: the Twilio listener faces
+// the internet, and an admin handler mounted on the wrong Echo must not
+// be reachable through it. It runs after routing, so that the refusal is
+// logged and counted like any other 404.
+func twilioOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch p := c.Request().URL.Path; {
+		case p == "/healthz", p == "/readyz", p == "/twilio", strings.HasPrefix(p, "/twilio/"):
+			return next(c)
+		default:
+			return errOffListener
+		}
+	}
+}
+
+// errOffListener is twilioOnly's 404, told apart so that the refused path
+// is counted as unmatched rather than under a route mounted by mistake.
+var errOffListener = echo.NewHTTPError(http.StatusNotFound)
 
 func requestID(c echo.Context) string {
 	return c.Response().Header().Get(echo.HeaderXRequestID)
@@ -84,7 +134,7 @@ func requestID(c echo.Context) string {
 // observe logs each request (never its body or query string, which may carry
 // keyed digits) and records its metrics under the route pattern, so that
 // the label set stays small.
-func (s *Server) observe(requests *prometheus.CounterVec, latency *prometheus.HistogramVec) echo.MiddlewareFunc {
+func (s *Server) observe(listener string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -94,17 +144,18 @@ func (s *Server) observe(requests *prometheus.CounterVec, latency *prometheus.Hi
 			}
 			status := c.Response().Status
 			route := c.Path()
-			if route == "" {
+			if route == "" || errors.Is(err, errOffListener) {
 				route = "unmatched"
 			}
 			elapsed := time.Since(start)
-			requests.WithLabelValues(route, c.Request().Method, strconv.Itoa(status)).Inc()
-			latency.WithLabelValues(route, c.Request().Method).Observe(elapsed.Seconds())
+			s.requests.WithLabelValues(listener, route, c.Request().Method, strconv.Itoa(status)).Inc()
+			s.latency.WithLabelValues(listener, route, c.Request().Method).Observe(elapsed.Seconds())
 			level := slog.LevelInfo
 			if status >= 500 {
 				level = slog.LevelError
 			}
 			s.Log.LogAttrs(c.Request().Context(), level, "http request",
+				slog.String("listener", listener),
 				slog.String("request_id", requestID(c)),
 				slog.String("method", c.Request().Method),
 				slog.String("path", c.Request().URL.Path),
@@ -164,39 +215,79 @@ func (s *Server) handleError(err error, c echo.Context) {
 	_ = c.JSON(status, map[string]string{"error": msg})
 }
 
-// Run serves on addr until ctx ends, then stops accepting connections and
-// waits (up to ShutdownTimeout) for in-flight requests to finish. started,
-// if not nil, is called with the bound address once the server listens.
-func (s *Server) Run(ctx context.Context, addr string, started func(net.Addr)) error {
-	ln, err := net.Listen("tcp", addr)
+// Listeners are the two bound sockets Serve serves on.
+type Listeners struct {
+	Twilio, Admin net.Listener
+}
+
+// Listen binds both addresses, so that a port in use stops serve before it
+// serves anything. On an error nothing stays bound.
+func Listen(addr, adminAddr string) (*Listeners, error) {
+	tw, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{
-		Handler:           s.Echo,
+	admin, err := net.Listen("tcp", adminAddr)
+	if err != nil {
+		tw.Close()
+		return nil, fmt.Errorf("admin API: listen on %s: %w", adminAddr, err)
+	}
+	return &Listeners{Twilio: tw, Admin: admin}, nil
+}
+
+// Serve serves the Twilio Echo and the admin Echo on ls until ctx ends or
+// either server fails, then stops both from accepting connections and
+// waits (up to ShutdownTimeout) for in-flight requests on both to finish.
+func (s *Server) Serve(ctx context.Context, ls *Listeners) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
+	for _, l := range []struct {
+		name string
+		h    http.Handler
+		ln   net.Listener
+	}{{ListenerTwilio, s.Echo, ls.Twilio}, {ListenerAdmin, s.Admin, ls.Admin}} {
+		srv := s.httpServer(l.h)
+		served := make(chan error, 1)
+		go func() { served <- srv.Serve(l.ln) }()
+		wg.Go(func() {
+			select {
+			case err := <-served:
+				fail(fmt.Errorf("%s listener: serve: %w", l.name, err))
+				cancel() // one listener down stops the other: serve exits with the error
+				return
+			case <-ctx.Done():
+			}
+			sctx, stop := context.WithTimeout(context.Background(), s.ShutdownTimeout)
+			defer stop()
+			if err := srv.Shutdown(sctx); err != nil {
+				fail(fmt.Errorf("%s listener: graceful shutdown: %w", l.name, err))
+			}
+			if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+				fail(fmt.Errorf("%s listener: %w", l.name, err))
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (s *Server) httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn),
 	}
-	if started != nil {
-		started(ln.Addr())
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), s.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("graceful shutdown: %w", err)
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
 }

@@ -316,6 +316,9 @@ func TestServeDemoOnlyOnDemoData(t *testing.T) {
 		if !strings.Contains(s.out.String(), "Demo line ready.") {
 			t.Fatalf("no demo banner: %q", s.out)
 		}
+		if want := "Admin API (metrics at /metrics):\n  http://" + s.admin + "\n"; !strings.Contains(s.out.String(), want) {
+			t.Fatalf("the demo banner lacks the admin API's URL %q: %q", want, s.out)
+		}
 		s.stop()
 		if code := s.wait(); code != 0 {
 			t.Fatalf("demo serve exited %d: %s", code, s.errs)
@@ -388,6 +391,11 @@ func TestServeSettingsTypoStopsServe(t *testing.T) {
 		{map[string]string{"TWILIO_AUTH_TOKEN": "\"quoted\""}, nil, "TWILIO_AUTH_TOKEN holds spaces or quotes"},
 		{map[string]string{"SUPPORTLINE_SECRET": "short"}, nil, "SUPPORTLINE_SECRET must be at least 16 characters"},
 		{nil, []string{"--addr", "8080"}, `--addr="8080" is not a listen address`},
+		{map[string]string{"SUPPORTLINE_ADMIN_ADDR": "localhost"}, nil, `SUPPORTLINE_ADMIN_ADDR="localhost" is not a listen address such as :8081`},
+		{map[string]string{"SUPPORTLINE_ADMIN_ADDR": "127.0.0.1:99999"}, nil, `SUPPORTLINE_ADMIN_ADDR="127.0.0.1:99999" is not a listen address`},
+		{nil, []string{"--admin-addr", ":http"}, `--admin-addr=":http" is not a listen address`},
+		{nil, []string{"--addr", ":8080", "--admin-addr", "127.0.0.1:8080"}, `--admin-addr="127.0.0.1:8080" overlaps --addr=":8080"`},
+		{nil, []string{"--addr", "127.0.0.1:8080", "--admin-addr", "127.0.0.1:8080"}, `--admin-addr="127.0.0.1:8080" overlaps --addr="127.0.0.1:8080"`},
 	} {
 		name := strings.Join(tc.args, " ")
 		for k := range tc.env {

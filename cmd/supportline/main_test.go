@@ -20,6 +20,14 @@ import (
 	"supportline/twiliosim"
 )
 
+// TestMain gives every serve a test starts a free admin port: serve's
+// default admin address is a fixed one (127.0.0.1:8081), which tests run
+// one after another, or a developer's own serve, would hold.
+func TestMain(m *testing.M) {
+	os.Setenv("SUPPORTLINE_ADMIN_ADDR", "127.0.0.1:0")
+	os.Exit(m.Run())
+}
+
 // cli runs the command line in-process against a database in a temp dir.
 type cli struct {
 	t  *testing.T
@@ -167,11 +175,79 @@ func TestServeStartsReadyAndStops(t *testing.T) {
 	}
 }
 
+// serve listens twice: the Twilio listener serves only the webhooks and
+// the health endpoints, the admin listener the health endpoints and the
+// metrics; stopping serve closes both.
+func TestServeAdminListener(t *testing.T) {
+	phoneLineEnv(t)
+	s := startServe(t, "--db", filepath.Join(t.TempDir(), "serve.db"))
+	if s.addr == "" {
+		t.Fatalf("serve exited %d before listening: %q %q", s.wait(), s.out, s.errs)
+	}
+	s.waitReady(t)
+	twilio, admin := "http://"+s.addr, "http://"+s.admin
+	for _, tc := range []struct {
+		base, path string
+		want       int
+	}{
+		{twilio, "/healthz", 200},
+		{twilio, "/readyz", 200},
+		{twilio, "/metrics", 404},
+		{twilio, "/api/anything", 404},
+		{twilio, "/api/v1/tickets", 404},
+		{admin, "/healthz", 200},
+		{admin, "/readyz", 200},
+		{admin, "/metrics", 200},
+		{admin, "/api/anything", 404},
+	} {
+		resp, err := http.Get(tc.base + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("GET %s%s = %d %s, want %d", tc.base, tc.path, resp.StatusCode, b, tc.want)
+		}
+		if tc.path == "/metrics" && tc.want == 200 && !strings.Contains(string(b), `supportline_http_requests_total{listener="twilio",method="GET",route="/healthz",status="200"} 1`) {
+			t.Errorf("the admin /metrics does not count the Twilio listener's requests:\n%s", b)
+		}
+	}
+	s.stop()
+	if code := s.wait(); code != 0 {
+		t.Fatalf("serve exited %d: %s", code, s.errs)
+	}
+	for _, base := range []string{twilio, admin} {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			t.Errorf("%s still answers after serve stopped", base)
+		}
+	}
+}
+
+// An admin port already taken stops serve with the address in the error,
+// and leaves the Twilio port free.
+func TestServeAdminPortInUse(t *testing.T) {
+	phoneLineEnv(t)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	t.Setenv("SUPPORTLINE_ADMIN_ADDR", taken.Addr().String())
+	c := newCLI(t)
+	code, out, errs := c.run("serve", "--addr", "127.0.0.1:0")
+	if code == 0 || !strings.Contains(errs, "admin API: listen on "+taken.Addr().String()) || strings.Contains(out, "listening") {
+		t.Fatalf("serve with the admin port taken: exit %d, %q %q", code, out, errs)
+	}
+}
+
 // serving is serve running in the background of a test, with its
 // milestones reported through the app's hooks rather than read from its
 // output.
 type serving struct {
 	addr      string // "" when serve exited before it listened
+	admin     string // the admin listener's address, "" likewise
 	out, errs *syncBuffer
 	ready     chan struct{} // closed once serve has reached its database
 	stop      func()
@@ -200,6 +276,13 @@ func startServe(t *testing.T, args ...string) *serving {
 	select {
 	case addr := <-listening:
 		s.addr = addr.String()
+		// serve prints the admin listener's address before it reports
+		// the Twilio one through the hook.
+		if m := adminLine.FindStringSubmatch(s.out.String()); m != nil {
+			s.admin = m[1]
+		} else {
+			t.Fatalf("serve listens but printed no admin address: %q", s.out)
+		}
 	case code := <-s.done:
 		s.done <- code // for wait
 	case <-time.After(10 * time.Second):
@@ -207,6 +290,8 @@ func startServe(t *testing.T, args ...string) *serving {
 	}
 	return s
 }
+
+var adminLine = regexp.MustCompile(`(?m)^admin API listening on (\S+)$`)
 
 // wait returns serve's exit status once it has exited.
 func (s *serving) wait() int {

@@ -22,6 +22,7 @@ import (
 
 func (a *app) serveCommand() *cobra.Command {
 	addr := envOr("SUPPORTLINE_ADDR", ":8080")
+	adminAddr := envOr("SUPPORTLINE_ADMIN_ADDR", defaultAdminAddr)
 	demoMode := false
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -31,8 +32,13 @@ func (a *app) serveCommand() *cobra.Command {
 			ctx := cmd.Context()
 			// Settings first: a missing secret or a malformed setting stops
 			// serve before it touches the database.
-			addrFromEnv := !cmd.Flags().Changed("addr") && os.Getenv("SUPPORTLINE_ADDR") != ""
-			set, err := readServeSettings(os.Getenv, addr, addrFromEnv, demoMode, a.stderr)
+			set, err := readServeSettings(os.Getenv, serveFlags{
+				Addr:             addr,
+				AdminAddr:        adminAddr,
+				AddrFromEnv:      !cmd.Flags().Changed("addr") && os.Getenv("SUPPORTLINE_ADDR") != "",
+				AdminAddrFromEnv: !cmd.Flags().Changed("admin-addr") && os.Getenv("SUPPORTLINE_ADMIN_ADDR") != "",
+				Demo:             demoMode,
+			}, a.stderr)
 			if err != nil {
 				return err
 			}
@@ -49,9 +55,24 @@ func (a *app) serveCommand() *cobra.Command {
 				return errcode.Errorf(errcode.Invalid, "cannot open the database: %v", err)
 			}
 			defer db.Close()
+			// Both listeners are bound before anything starts, so that a
+			// port in use stops serve at once and the demo banner knows
+			// the admin API's address.
+			ls, err := web.Listen(set.Addr, set.AdminAddr)
+			if err != nil {
+				return err
+			}
 			var state dbState
 			state.set(errDBNotYet)
 			line := phoneLine(set, policy, db, state.err)
+			srv := web.New(db, log)
+			srv.Gate = state.err
+			line.Mount(srv.Echo)
+			fmt.Fprintf(a.stdout, "supportline listening on %s (store: %s, policy: %s)\n", ls.Twilio.Addr(), db, policy.Source)
+			fmt.Fprintf(a.stdout, "admin API listening on %s\n", ls.Admin.Addr())
+			if a.hooks.listening != nil {
+				a.hooks.listening(ls.Twilio.Addr())
+			}
 			var guard func(context.Context, *store.DB) error
 			if demoMode {
 				guard = demoGuard
@@ -74,6 +95,7 @@ func (a *app) serveCommand() *cobra.Command {
 							return err
 						}
 						a.printDemo(d, line)
+						a.printDemoAdmin(ls.Admin.Addr())
 					}
 					mu.Lock()
 					defer mu.Unlock()
@@ -92,15 +114,7 @@ func (a *app) serveCommand() *cobra.Command {
 				}
 			}()
 
-			srv := web.New(db, log)
-			srv.Gate = state.err
-			line.Mount(srv.Echo)
-			err = srv.Run(ctx, set.Addr, func(bound net.Addr) {
-				fmt.Fprintf(a.stdout, "supportline listening on %s (store: %s, policy: %s)\n", bound, db, policy.Source)
-				if a.hooks.listening != nil {
-					a.hooks.listening(bound)
-				}
-			})
+			err = srv.Serve(ctx, ls) // both listeners, until ctx ends; then both drain
 			cancel()
 			<-setupDone
 			line.Close() // status callbacks still being tried; before the database closes
@@ -120,8 +134,34 @@ func (a *app) serveCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", addr, "listen address (env SUPPORTLINE_ADDR)")
-	cmd.Flags().BoolVar(&demoMode, "demo", false, "seed a demo account, contact and engineers, accept the demo auth token, and print a ready-to-paste call command")
+	cmd.Flags().StringVar(&adminAddr, "admin-addr", adminAddr, "admin API listen address: metrics, kept off the internet-facing --addr (env SUPPORTLINE_ADMIN_ADDR)")
+	cmd.Flags().BoolVar(&demoMode, "demo", false, "seed a demo account, contact and engineers, accept the demo auth token, and print a ready-to-paste call command and the admin API URL")
 	return cmd
+}
+
+// defaultAdminAddr is the admin listener's address without --admin-addr
+// or SUPPORTLINE_ADMIN_ADDR: loopback only, since the admin surface need
+// not be reachable from the internet (the Docker image sets :8081).
+const defaultAdminAddr = "127.0.0.1:8081"
+
+// printDemoAdmin prints the admin API's URL under the demo banner.
+func (a *app) printDemoAdmin(bound net.Addr) {
+	fmt.Fprintf(a.stdout, "\nAdmin API (metrics at /metrics):\n  %s\n", adminURL(bound))
+	// The demo admin token (issue 13, point 2) is printed here, under the
+	// URL it is for.
+}
+
+// adminURL is the URL a local client reaches the admin listener at:
+// localhost when it listens on every interface.
+func adminURL(bound net.Addr) string {
+	host, port, err := net.SplitHostPort(bound.String())
+	if err != nil {
+		return "http://" + bound.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // errDBNotYet is the phone line's answer before serve has reached and

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,8 +21,12 @@ import (
 // opened, so that a typo in any of them stops serve in its first second
 // with one line naming the variable, not after it has migrated a database.
 type serveSettings struct {
-	Addr string // listen address (--addr, SUPPORTLINE_ADDR)
-	Demo bool   // --demo
+	Addr string // the Twilio listener's address (--addr, SUPPORTLINE_ADDR)
+	// AdminAddr is the admin listener's address (--admin-addr,
+	// SUPPORTLINE_ADMIN_ADDR): metrics, and later the admin API and the
+	// console, kept off the listener that faces the internet.
+	AdminAddr string
+	Demo      bool // --demo
 	// PublicURL is the base URL Twilio reaches serve at, without a
 	// trailing slash (SUPPORTLINE_PUBLIC_URL).
 	PublicURL string
@@ -43,17 +48,28 @@ type serveSettings struct {
 	SMSWhere string
 }
 
+// serveFlags are serve's flags, each address with whether it came from its
+// environment variable rather than the flag, for the error's words.
+type serveFlags struct {
+	Addr, AdminAddr               string
+	AddrFromEnv, AdminAddrFromEnv bool
+	Demo                          bool
+}
+
 // readServeSettings reads serve's settings through getenv (os.Getenv in
-// production). addr and demo are serve's flags; addrFromEnv says addr came
-// from SUPPORTLINE_ADDR, for the error's words. The log writes to logTo.
-func readServeSettings(getenv func(string) string, addr string, addrFromEnv, demo bool, logTo io.Writer) (serveSettings, error) {
-	s := serveSettings{Addr: addr, Demo: demo}
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		name := "--addr"
-		if addrFromEnv {
-			name = "SUPPORTLINE_ADDR"
-		}
-		return s, errcode.Errorf(errcode.Invalid, "%s=%q is not a listen address such as :8080 or 127.0.0.1:8080", name, addr)
+// production) and f. The log writes to logTo.
+func readServeSettings(getenv func(string) string, f serveFlags, logTo io.Writer) (serveSettings, error) {
+	addr, demo := f.Addr, f.Demo
+	s := serveSettings{Addr: addr, AdminAddr: f.AdminAddr, Demo: demo}
+	addrName, adminName := settingName("--addr", "SUPPORTLINE_ADDR", f.AddrFromEnv), settingName("--admin-addr", "SUPPORTLINE_ADMIN_ADDR", f.AdminAddrFromEnv)
+	if err := checkListenAddr(addrName, addr, "8080"); err != nil {
+		return s, err
+	}
+	if err := checkListenAddr(adminName, f.AdminAddr, "8081"); err != nil {
+		return s, err
+	}
+	if sameListenAddr(addr, f.AdminAddr) {
+		return s, errcode.Errorf(errcode.Invalid, "%s=%q overlaps %s=%q: the admin API needs an address of its own, such as 127.0.0.1:8081", adminName, f.AdminAddr, addrName, addr)
 	}
 	log, err := loggerFromEnv(getenv, logTo)
 	if err != nil {
@@ -94,6 +110,45 @@ func readServeSettings(getenv func(string) string, addr string, addrFromEnv, dem
 	}
 	s.Sender, s.SMSWhere, err = notify.SenderFromEnv(getenv, log.With("component", "sms"))
 	return s, err
+}
+
+// settingName is the name a setting is known by in an error: its flag,
+// or its environment variable when the value came from there.
+func settingName(flag, env string, fromEnv bool) string {
+	if fromEnv {
+		return env
+	}
+	return flag
+}
+
+// checkListenAddr refuses a value that is not host:port with a numeric
+// port (0 to 65535); the host may be empty (every interface).
+func checkListenAddr(name, v, port string) error {
+	_, p, err := net.SplitHostPort(v)
+	if err == nil {
+		var n int
+		n, err = strconv.Atoi(p)
+		if err == nil && (n < 0 || n > 65535) {
+			err = strconv.ErrRange
+		}
+	}
+	if err != nil {
+		return errcode.Errorf(errcode.Invalid, "%s=%q is not a listen address such as :%s or 127.0.0.1:%s", name, v, port, port)
+	}
+	return nil
+}
+
+// sameListenAddr says whether two checked listen addresses would take the
+// same socket: the same port (other than 0, which picks a free one) on the
+// same host, or on every interface for either.
+func sameListenAddr(a, b string) bool {
+	ha, pa, _ := net.SplitHostPort(a)
+	hb, pb, _ := net.SplitHostPort(b)
+	if pa != pb || pa == "0" {
+		return false
+	}
+	every := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	return ha == hb || every(ha) || every(hb)
 }
 
 // watchInterval is the breach watcher's interval: 15 s, or

@@ -1,0 +1,94 @@
+package tokens
+
+import "slices"
+
+// Role is what a token (and later a console user) may do. The set is
+// small on purpose: GoAlert's API keys did with two roles for years.
+type Role string
+
+// The roles.
+const (
+	// Viewer reads everything except secrets.
+	Viewer Role = "viewer"
+	// Engineer is tied to one engineer handle: reads, works tickets, and
+	// changes overrides of the schedules that engineer is a member of.
+	Engineer Role = "engineer"
+	// Admin does everything except manage tokens, which only the CLI on
+	// the server does.
+	Admin Role = "admin"
+)
+
+// Roles lists the roles, for messages and flag help.
+var Roles = []Role{Admin, Engineer, Viewer}
+
+// Valid reports whether r is one of Roles.
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
+
+// Action is a kind of request a role is checked against. Handlers (the
+// API, the console) name the action of each operation; the rule of who may
+// do it lives here only.
+type Action string
+
+// The actions.
+const (
+	// Read is reading anything that is not a secret: accounts, contacts,
+	// tickets, schedules, calls, the outbox, the audit log.
+	Read Action = "read"
+	// ReadSecrets is reading what only an admin sees (e.g. a PIN's
+	// status details).
+	ReadSecrets Action = "read_secrets"
+	// TicketWork is acknowledging, noting, resolving and reopening tickets.
+	TicketWork Action = "ticket_work"
+	// OverrideOwn is adding or removing an override of a schedule the
+	// caller is a member of; an admin may change any schedule's. The
+	// membership half of the rule needs data: see [Principal.MayOverride].
+	OverrideOwn Action = "override_own"
+	// AdminWork is every other change: accounts, contacts, PINs,
+	// engineers, schedules, overrides of any schedule.
+	AdminWork Action = "admin"
+	// ManageTokens is creating, listing and revoking tokens: no role may,
+	// over the network; only the CLI on the server does it.
+	ManageTokens Action = "tokens"
+)
+
+// allowed is the whole rule: which role may do which action.
+var allowed = map[Role][]Action{
+	Viewer:   {Read},
+	Engineer: {Read, TicketWork, OverrideOwn},
+	Admin:    {Read, ReadSecrets, TicketWork, OverrideOwn, AdminWork},
+}
+
+// Allows reports whether role r may do action a. An unknown role may do
+// nothing, and no role may manage tokens.
+func (r Role) Allows(a Action) bool { return slices.Contains(allowed[r], a) }
+
+// Principal is who a request acts as: the token it carried.
+type Principal struct {
+	Name string `json:"name"`
+	Role Role   `json:"role"`
+	// Engineer is the engineer handle of an Engineer token; empty for
+	// other roles.
+	Engineer string `json:"engineer,omitempty"`
+}
+
+// Actor is the actor of the audit events the principal's changes record:
+// "token:NAME".
+func (p Principal) Actor() string { return "token:" + p.Name }
+
+// Allows reports whether the principal's role may do a.
+func (p Principal) Allows(a Action) bool { return p.Role.Allows(a) }
+
+// MayOverride reports whether the principal may add or remove an override
+// of a schedule whose members (engineer handles, in any order, repeats
+// allowed) are given: an admin always, an engineer only of a schedule they
+// are a member of, nobody else.
+func (p Principal) MayOverride(members []string) bool {
+	switch {
+	case p.Role.Allows(AdminWork):
+		return true
+	case p.Role.Allows(OverrideOwn):
+		return p.Engineer != "" && slices.Contains(members, p.Engineer)
+	default:
+		return false
+	}
+}

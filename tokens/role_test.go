@@ -1,0 +1,135 @@
+package tokens_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"supportline/tokens"
+)
+
+func TestTokenRoleAllows(t *testing.T) {
+	all := []tokens.Action{tokens.Read, tokens.ReadSecrets, tokens.TicketWork, tokens.OverrideOwn, tokens.AdminWork, tokens.ManageTokens}
+	want := map[tokens.Role][]tokens.Action{
+		tokens.Viewer:   {tokens.Read},
+		tokens.Engineer: {tokens.Read, tokens.TicketWork, tokens.OverrideOwn},
+		tokens.Admin:    {tokens.Read, tokens.ReadSecrets, tokens.TicketWork, tokens.OverrideOwn, tokens.AdminWork},
+		"":              nil,
+		"root":          nil,
+		"Admin":         nil,
+	}
+	for role, may := range want {
+		for _, a := range all {
+			allowed := false
+			for _, m := range may {
+				allowed = allowed || m == a
+			}
+			t.Run(fmt.Sprintf("%q %s", role, a), func(t *testing.T) {
+				if got := role.Allows(a); got != allowed {
+					t.Errorf("Role(%q).Allows(%s) = %v, want %v", role, a, got, allowed)
+				}
+				if got := (tokens.Principal{Name: "x", Role: role}).Allows(a); got != allowed {
+					t.Errorf("Principal.Allows(%s) = %v, want %v", a, got, allowed)
+				}
+			})
+		}
+	}
+	t.Run("no role manages tokens", func(t *testing.T) {
+		for _, r := range tokens.Roles {
+			if r.Allows(tokens.ManageTokens) {
+				t.Errorf("%s may manage tokens", r)
+			}
+		}
+	})
+	t.Run("an unknown action is refused to every role", func(t *testing.T) {
+		for _, r := range tokens.Roles {
+			if r.Allows("delete_everything") {
+				t.Errorf("%s may do an unknown action", r)
+			}
+		}
+	})
+}
+
+func TestTokenMayOverride(t *testing.T) {
+	members := []string{"alice", "bob", "alice"}
+	for _, tc := range []struct {
+		name    string
+		p       tokens.Principal
+		members []string
+		want    bool
+	}{
+		{"admin of any schedule", tokens.Principal{Name: "ops", Role: tokens.Admin}, members, true},
+		{"admin of a schedule with no members", tokens.Principal{Name: "ops", Role: tokens.Admin}, nil, true},
+		{"engineer who is a member", tokens.Principal{Name: "a", Role: tokens.Engineer, Engineer: "alice"}, members, true},
+		{"engineer who is not a member", tokens.Principal{Name: "c", Role: tokens.Engineer, Engineer: "carol"}, members, false},
+		{"engineer of an empty schedule", tokens.Principal{Name: "a", Role: tokens.Engineer, Engineer: "alice"}, nil, false},
+		{"engineer token without a handle", tokens.Principal{Name: "a", Role: tokens.Engineer}, []string{""}, false},
+		{"handles compare exactly", tokens.Principal{Name: "a", Role: tokens.Engineer, Engineer: "Alice"}, members, false},
+		{"viewer who is a member", tokens.Principal{Name: "v", Role: tokens.Viewer, Engineer: "alice"}, members, false},
+		{"unknown role", tokens.Principal{Name: "u", Role: "root", Engineer: "alice"}, members, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.p.MayOverride(tc.members); got != tc.want {
+				t.Errorf("%+v.MayOverride(%v) = %v, want %v", tc.p, tc.members, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestTokenPrincipalActor(t *testing.T) {
+	if got := (tokens.Principal{Name: "crm", Role: tokens.Admin}).Actor(); got != "token:crm" {
+		t.Errorf("Actor() = %q, want token:crm", got)
+	}
+}
+
+func TestTokenParseTTL(t *testing.T) {
+	const day = 24 * 60 * 60 * 1e9
+	for _, tc := range []struct {
+		in   string
+		want int64 // nanoseconds; 0 means refused
+	}{
+		{"90d", 90 * day},
+		{"365d", 365 * day},
+		{"1d", day},
+		{"12h", 12 * 60 * 60 * 1e9},
+		{"1h", 60 * 60 * 1e9},
+		{"90m", 90 * 60 * 1e9},
+		{"366d", 0},
+		{"8761h", 0},
+		{"59m", 0},
+		{"0d", 0},
+		{"-1d", 0},
+		{"d", 0},
+		{"ninety days", 0},
+		{"", 0},
+		{"1y", 0},
+		{"99999999999999d", 0},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := tokens.ParseTTL(tc.in)
+			if tc.want == 0 {
+				if err == nil {
+					t.Fatalf("ParseTTL(%q) = %s, want an error", tc.in, got)
+				}
+				return
+			}
+			if err != nil || int64(got) != tc.want {
+				t.Fatalf("ParseTTL(%q) = %s %v, want %d ns", tc.in, got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestTokenLifetimeInMessages(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"366d", "not 366d"},
+		{"8761h", "not 8761h"},
+		{"59m", "not 59m"},
+		{"-90m", "not -1h30m"},
+	} {
+		_, err := tokens.ParseTTL(tc.in)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ParseTTL(%q) = %v, want %q", tc.in, err, tc.want)
+		}
+	}
+}
