@@ -13,6 +13,7 @@ import (
 	"supportline/ivr"
 	"supportline/oncall"
 	"supportline/store"
+	"supportline/tokens"
 )
 
 // What seedDemo creates, and so what "demo data" is: a database whose
@@ -229,4 +230,25 @@ Call it (in another terminal):
 Or, interactively:
   TWILIO_AUTH_TOKEN=%s %s call --url %s --from %s
 `, d.Phone, d.SupportID, d.PIN, token, token, self, line.PublicURL, d.Phone, d.PIN, keys, token, self, line.PublicURL, d.Phone)
+}
+
+// demoTokenName is the name of the admin API token serve --demo makes.
+const demoTokenName = "demo"
+
+// demoAdminToken makes (or replaces: its text is shown only once, so the
+// banner of every start needs a new one) the demo's admin token, whose
+// changes the audit log records as token:demo.
+func demoAdminToken(ctx context.Context, svc *tokens.Service) (string, error) {
+	const actor = "demo"
+	n := tokens.NewToken{Name: demoTokenName, Role: tokens.Admin}
+	_, text, err := svc.Create(ctx, actor, n)
+	if errcode.Is(err, errcode.Conflict) {
+		if err = svc.Revoke(ctx, actor, demoTokenName); err == nil {
+			_, text, err = svc.Create(ctx, actor, n)
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("demo admin token: %w", err)
+	}
+	return text, nil
 }

@@ -14,9 +14,9 @@ const demoToken = "supportline-demo-token"
 
 // phoneLine builds the webhook server on db from serve's settings, every
 // field set before first use. gate says whether the database is ready
-// (serve's dbState).
-func phoneLine(set serveSettings, policy *config.Policy, db *store.DB, gate func() error) *ivr.Server {
-	svc := newServices(db, policy, set.Log, set.EntrySecret)
+// (serve's dbState); svc are the services serve built once, which the
+// admin API shares (one PIN hashing pool for calls and admins).
+func phoneLine(set serveSettings, policy *config.Policy, db *store.DB, gate func() error, svc *services) *ivr.Server {
 	return &ivr.Server{
 		DB:        db,
 		Policy:    policy,

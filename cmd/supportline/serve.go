@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"supportline/api"
 	"supportline/errcode"
 	"supportline/notify"
 	"supportline/pins"
@@ -64,10 +65,12 @@ func (a *app) serveCommand() *cobra.Command {
 			}
 			var state dbState
 			state.set(errDBNotYet)
-			line := phoneLine(set, policy, db, state.err)
+			svc := newServices(db, policy, log, set.EntrySecret)
+			line := phoneLine(set, policy, db, state.err, svc)
 			srv := web.New(db, log)
 			srv.Gate = state.err
 			line.Mount(srv.Echo)
+			adminAPI(svc, log).Mount(srv.Admin)
 			fmt.Fprintf(a.stdout, "supportline listening on %s (store: %s, policy: %s)\n", ls.Twilio.Addr(), db, policy.Source)
 			fmt.Fprintf(a.stdout, "admin API listening on %s\n", ls.Admin.Addr())
 			if a.hooks.listening != nil {
@@ -94,8 +97,12 @@ func (a *app) serveCommand() *cobra.Command {
 						if err != nil {
 							return err
 						}
+						token, err := demoAdminToken(ctx, svc.Tokens)
+						if err != nil {
+							return err
+						}
 						a.printDemo(d, line)
-						a.printDemoAdmin(ls.Admin.Addr())
+						a.printDemoAdmin(ls.Admin.Addr(), token)
 					}
 					mu.Lock()
 					defer mu.Unlock()
@@ -144,11 +151,35 @@ func (a *app) serveCommand() *cobra.Command {
 // not be reachable from the internet (the Docker image sets :8081).
 const defaultAdminAddr = "127.0.0.1:8081"
 
-// printDemoAdmin prints the admin API's URL under the demo banner.
-func (a *app) printDemoAdmin(bound net.Addr) {
-	fmt.Fprintf(a.stdout, "\nAdmin API (metrics at /metrics):\n  %s\n", adminURL(bound))
-	// The demo admin token (issue 13, point 2) is printed here, under the
-	// URL it is for.
+// printDemoAdmin prints the admin listener's URL, the API's and the demo
+// admin token under the demo banner, with a request that works when pasted.
+func (a *app) printDemoAdmin(bound net.Addr, token string) {
+	u := adminURL(bound)
+	fmt.Fprintf(a.stdout, `
+Admin API (metrics at /metrics):
+  %[1]s
+  API:           %[1]s%[2]s (OpenAPI document at %[1]s%[2]s/openapi.json)
+  admin token:   %[3]s (token %[4]s, replaced at every start of the demo)
+
+Try it:
+  curl -H "Authorization: Bearer %[3]s" %[1]s%[2]s/accounts
+`, u, api.Prefix, token, demoTokenName)
+}
+
+// adminAPI is the admin HTTP API over the services serve built once.
+func adminAPI(svc *services, log *slog.Logger) *api.Server {
+	return &api.Server{
+		Accounts: svc.Accounts,
+		Pins:     svc.Pins,
+		OnCall:   svc.OnCall,
+		Tickets:  svc.Tickets,
+		Audit:    svc.Audit,
+		Notify:   svc.Notify,
+		Calls:    svc.Calls,
+		Tokens:   svc.Tokens,
+		Log:      log,
+		Clock:    time.Now,
+	}
 }
 
 // adminURL is the URL a local client reaches the admin listener at:

@@ -13,11 +13,12 @@ import (
 	"supportline/pins"
 	"supportline/store"
 	"supportline/tickets"
+	"supportline/tokens"
 )
 
 // services are the domain services on one database and policy, built once
-// and shared by every face: the CLI's commands, the phone line and, later,
-// the admin API and the console. Building them in one place is what makes
+// and shared by every face: the CLI's commands, the phone line, the admin
+// API and, later, the console. Building them in one place is what makes
 // a rule hold whichever face an admin uses.
 type services struct {
 	Accounts *accounts.Service
@@ -27,6 +28,7 @@ type services struct {
 	Notify   *notify.Service
 	Audit    *audit.Service
 	Calls    *ivr.Calls
+	Tokens   *tokens.Service
 }
 
 // newServices builds every service on db as literals with every field set.
@@ -49,6 +51,7 @@ func newServices(db *store.DB, policy *config.Policy, log *slog.Logger, secret [
 		Notify:   &notify.Service{DB: db},
 		Audit:    &audit.Service{DB: db},
 		Calls:    &ivr.Calls{DB: db},
+		Tokens:   &tokens.Service{DB: db, Engineers: oc},
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -40,25 +41,49 @@ type listedTicket struct {
 
 func (a *app) ticketListCommand() *cobra.Command {
 	var f tickets.Filter
+	var sort, dueBefore, openedFrom, openedTo string
 	cmd := &cobra.Command{
-		Use:   "list [--open] [--account NUMBER] [--limit N]",
-		Short: "List tickets, newest first, with the time left before each response is due",
-		Args:  cobra.NoArgs,
+		Use: "list [--open] [--account NUMBER] [--priority N] [--breached] [--due-before TIME] " +
+			"[--opened-from TIME] [--opened-to TIME] [--sort opened|due] [--limit N] [--cursor CURSOR]",
+		Short: "List tickets, newest first or soonest due first, with the time left before each response is due",
+		Long: "List tickets, newest first (--sort opened) or soonest due first (--sort due), a page at a time.\n" +
+			"When more tickets follow, the command that prints the next page is on stderr (under --json, a\n" +
+			"line {\"next_cursor\": ...}); pass its --cursor with the same filters and sort.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if f.Sort, err = tickets.ParseSort(sort); err != nil {
+				return usageError{fmt.Sprintf("--sort %q is not opened or due (usage: %s)", sort, cmd.UseLine())}
+			}
+			for _, t := range []struct {
+				name string
+				v    string
+				into *time.Time
+			}{{"due-before", dueBefore, &f.DueBefore}, {"opened-from", openedFrom, &f.OpenedFrom}, {"opened-to", openedTo, &f.OpenedTo}} {
+				if t.v == "" {
+					continue
+				}
+				if *t.into, err = a.instantFlag(t.name, t.v); err != nil {
+					return err
+				}
+			}
+			if cmd.Flags().Changed("priority") && !validPriorityFlag(f.Priority) {
+				return usageError{fmt.Sprintf("--priority %d is not a priority level (1 to 8)", f.Priority)}
+			}
 			svc, err := a.ticketsService(cmd.Context())
 			if err != nil {
 				return err
 			}
-			list, err := svc.List(cmd.Context(), f)
+			page, err := svc.List(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
 			policy, now := svc.Policy, a.now()
-			out := make([]listedTicket, len(list))
-			for i, t := range list {
+			out := make([]listedTicket, len(page.Tickets))
+			for i, t := range page.Tickets {
 				out[i] = listedTicket{t, tickets.TimeLeft(now, t.Ticket, policy)}
 			}
-			return a.emit(out, func() {
+			err = a.emit(out, func() {
 				rows := make([][]string, len(out))
 				for i, t := range out {
 					rows[i] = []string{strconv.FormatInt(t.Number, 10), t.AccountNumber, t.AccountName, strconv.Itoa(t.Priority),
@@ -66,13 +91,38 @@ func (a *app) ticketListCommand() *cobra.Command {
 				}
 				a.table([]string{"TICKET", "ACCOUNT", "NAME", strings.ToUpper(policy.PriorityWord()), "OPENED", "DUE", "RESPONDED", "STATUS", "TIME LEFT"}, rows)
 			})
+			if err != nil || page.Next == "" {
+				return err
+			}
+			// The next page's cursor on stderr, so that stdout stays the
+			// table or the JSON array it always was.
+			if a.json {
+				b, _ := json.Marshal(struct {
+					Next string `json:"next_cursor"`
+				}{page.Next})
+				fmt.Fprintf(a.stderr, "%s\n", b)
+				return nil
+			}
+			fmt.Fprintf(a.stderr, "more tickets: add --cursor %s\n", page.Next)
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&f.Open, "open", false, "only tickets that are not resolved")
 	cmd.Flags().StringVar(&f.AccountNumber, "account", "", "only this account's tickets")
-	cmd.Flags().IntVar(&f.Limit, "limit", tickets.DefaultListLimit, "at most this many of the newest tickets")
+	cmd.Flags().IntVar(&f.Priority, "priority", 0, "only tickets of this priority level (1 to 8)")
+	cmd.Flags().BoolVar(&f.Breached, "breached", false, "only tickets whose response came, or is still to come, after it was due")
+	cmd.Flags().StringVar(&dueBefore, "due-before", "", "only tickets whose response is due before this RFC 3339 time")
+	cmd.Flags().StringVar(&openedFrom, "opened-from", "", "only tickets opened at or after this RFC 3339 time")
+	cmd.Flags().StringVar(&openedTo, "opened-to", "", "only tickets opened before this RFC 3339 time")
+	cmd.Flags().StringVar(&sort, "sort", string(tickets.SortOpened), "opened (newest first) or due (soonest due first)")
+	cmd.Flags().IntVar(&f.Limit, "limit", tickets.MaxLimit, fmt.Sprintf("at most this many tickets on the page (1 to %d)", tickets.MaxLimit))
+	cmd.Flags().StringVar(&f.Cursor, "cursor", "", "continue after the page that printed this cursor")
 	return cmd
 }
+
+// validPriorityFlag reports whether --priority names a level (the tickets
+// domain says the same, in the same words, for the API).
+func validPriorityFlag(n int) bool { return n >= 1 && n <= 8 }
 
 // ticketPromise is the SLA promise a ticket carries, as `ticket show` prints it.
 type ticketPromise struct {

@@ -1,0 +1,237 @@
+// Package api is the admin HTTP API: JSON over the domain services under
+// /api/v1 on the admin listener, with bearer tokens (package tokens),
+// errors as RFC 9457 problem documents mapped from errcode in one place,
+// and an OpenAPI 3.1 document generated from the operations themselves
+// (huma v2), so that the document cannot drift from the code. No rule
+// lives here: a handler parses, asks the token's role, calls one domain
+// method with the token's actor, and answers.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humaecho"
+	"github.com/labstack/echo/v4"
+
+	"supportline/accounts"
+	"supportline/audit"
+	"supportline/errcode"
+	"supportline/ivr"
+	"supportline/notify"
+	"supportline/oncall"
+	"supportline/pins"
+	"supportline/tickets"
+	"supportline/tokens"
+)
+
+// Prefix is where the API is mounted on the admin listener.
+const Prefix = "/api/v1"
+
+// MaxBody is the largest request body accepted, as web's body limit.
+const MaxBody = 64 << 10
+
+// Server is the API over the domain services. Build it as a literal with
+// every service set (Clock and Log may be nil), then Mount it once.
+type Server struct {
+	Accounts *accounts.Service
+	Pins     *pins.Service
+	OnCall   *oncall.Service
+	Tickets  *tickets.Service
+	Audit    *audit.Service
+	Notify   *notify.Service
+	Calls    *ivr.Calls
+	Tokens   *tokens.Service
+	Log      *slog.Logger
+	// Clock is what the per-address limit of bad tokens counts by; nil is
+	// time.Now. Tests freeze it.
+	Clock func() time.Time
+	// Version is the API document's info.version.
+	Version string
+
+	api     huma.API
+	limiter *limiter
+}
+
+// Mount registers every operation and the OpenAPI document
+// (/api/v1/openapi.json) on e, the admin listener's Echo, and makes the
+// listener answer errors under /api/ as problem documents.
+func (s *Server) Mount(e *echo.Echo) huma.API {
+	if s.Log == nil {
+		s.Log = slog.New(slog.DiscardHandler)
+	}
+	if s.Clock == nil {
+		s.Clock = time.Now
+	}
+	s.limiter = newLimiter(s.Clock, badTokenLimit, badTokenWindow)
+	version := s.Version
+	if version == "" {
+		version = "1"
+	}
+	g := e.Group(Prefix)
+	s.api = humaecho.NewWithGroup(e, g, config(version))
+	s.api.UseMiddleware(s.authenticate, s.refuseUndeclaredBody)
+	s.registerAccounts()
+	s.registerContacts()
+	s.registerPins()
+	s.wrapEchoErrors(e)
+	return s.api
+}
+
+// OpenAPI is the API's document, once mounted.
+func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
+
+// securityScheme is the name of the bearer scheme in the document.
+const securityScheme = "bearer"
+
+// config is huma's configuration without what needs the network or adds
+// noise: no docs page (it loads scripts from a CDN), no $schema links in
+// responses, no schema endpoints.
+func config(version string) huma.Config {
+	cfg := huma.DefaultConfig("Supportline admin API", version)
+	cfg.CreateHooks = nil // the $schema link transformer
+	cfg.DocsPath = ""
+	cfg.SchemasPath = ""
+	cfg.OpenAPIPath = "/openapi"
+	cfg.OpenAPI.Info.Description = "Accounts, contacts, PINs (and, next, engineers, schedules and tickets) of Supportline. " +
+		"Every operation needs `Authorization: Bearer slt_...`, a token made with `supportline token create` on the server."
+	cfg.OpenAPI.Servers = []*huma.Server{{URL: Prefix}}
+	cfg.OpenAPI.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		securityScheme: {Type: "http", Scheme: "bearer", Description: "A token made with `supportline token create` (slt_...)."},
+	}
+	cfg.OpenAPI.Security = []map[string][]string{{securityScheme: {}}}
+	return cfg
+}
+
+func init() {
+	// huma builds its error documents through this variable; ours keeps
+	// its RFC 9457 shape (type, title, status, detail, errors) and adds
+	// our rules: every input error is 400 (schema or domain, one status
+	// for one code, errcode.Invalid), an over-long body read through
+	// web's limit is 413, and a 500 never carries internal text.
+	huma.NewError = newError
+}
+
+func newError(status int, msg string, errs ...error) huma.StatusError {
+	for _, err := range errs {
+		var he *echo.HTTPError
+		if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+			status, errs = http.StatusRequestEntityTooLarge, nil
+			break
+		}
+	}
+	switch {
+	case status == http.StatusUnprocessableEntity:
+		status = http.StatusBadRequest
+	case status == http.StatusRequestEntityTooLarge:
+		msg, errs = tooLarge, nil
+	case status >= 500 && status != http.StatusServiceUnavailable:
+		msg, errs = internalMessage, nil
+	}
+	m := &huma.ErrorModel{Type: "about:blank", Status: status, Title: http.StatusText(status), Detail: msg}
+	for _, err := range errs {
+		if err != nil {
+			m.Add(err)
+		}
+	}
+	return m
+}
+
+// The details of the errors whose text is ours, not the domain's.
+const (
+	internalMessage = "internal error"
+	tooLarge        = "the request body is larger than 64 KiB"
+)
+
+// problem turns a domain error into the answer: the status of its code
+// (errcode.HTTPStatus is the one table) and its message; an internal
+// failure is logged with the request's path and answered with no text.
+func (s *Server) problem(ctx context.Context, op string, err error) error {
+	code := errcode.CodeOf(err)
+	if code == errcode.Internal {
+		s.Log.ErrorContext(ctx, "api request failed", "operation", op, "err", err)
+		return newError(http.StatusInternalServerError, internalMessage)
+	}
+	return newError(errcode.HTTPStatus(code), errcode.Message(err))
+}
+
+// wrapEchoErrors makes Echo's own errors under /api/ (an unknown path or
+// method, the listener's body limit on a declared Content-Length) problem
+// documents like the API's; other paths keep the listener's answers.
+func (s *Server) wrapEchoErrors(e *echo.Echo) {
+	prev := e.HTTPErrorHandler
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		if c.Response().Committed || !strings.HasPrefix(c.Request().URL.Path, "/api/") {
+			prev(err, c)
+			return
+		}
+		status := http.StatusInternalServerError
+		msg := internalMessage
+		var he *echo.HTTPError
+		switch {
+		case errors.As(err, &he):
+			status, msg = he.Code, http.StatusText(he.Code)
+			if status == http.StatusRequestEntityTooLarge {
+				msg = tooLarge
+			}
+		default:
+			s.Log.Error("api request failed", "path", c.Request().URL.Path, "err", err)
+		}
+		writeProblem(c.Response(), c.Request(), status, msg)
+	}
+}
+
+// writeProblem writes a problem document outside huma (Echo's errors).
+func writeProblem(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	if r.Method == http.MethodHead {
+		return
+	}
+	_ = huma.DefaultJSONFormat.Marshal(w, newError(status, msg))
+}
+
+// refuseUndeclaredBody answers 400 to a body sent to an operation that
+// takes none (huma would ignore it): a client that sends {"pin": ...} to
+// rotate must not believe it chose the PIN.
+func (s *Server) refuseUndeclaredBody(ctx huma.Context, next func(huma.Context)) {
+	if ctx.Operation().RequestBody == nil {
+		if n := ctx.Header("Content-Length"); (n != "" && n != "0") || ctx.Header("Transfer-Encoding") != "" {
+			_ = huma.WriteErr(s.api, ctx, http.StatusBadRequest, "this operation takes no request body")
+			return
+		}
+	}
+	next(ctx)
+}
+
+// errorStatuses are the problem answers every operation may give.
+var errorStatuses = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden,
+	http.StatusRequestEntityTooLarge, http.StatusTooManyRequests, http.StatusInternalServerError}
+
+// register adds an operation that needs action of the caller's token; h
+// gets the token's principal and returns domain errors, which problem
+// answers.
+func register[I, O any](s *Server, op huma.Operation, action tokens.Action, h func(ctx context.Context, p tokens.Principal, in *I) (*O, error)) {
+	if op.Metadata == nil {
+		op.Metadata = map[string]any{}
+	}
+	op.Metadata[actionKey] = action
+	op.MaxBodyBytes = MaxBody + 1 // huma refuses a body that reaches the limit; 64 KiB itself is allowed
+	op.Errors = append(append([]int(nil), errorStatuses...), op.Errors...)
+	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
+		p, ok := ctx.Value(principalKey{}).(tokens.Principal)
+		if !ok { // authenticate did not run: refuse rather than act as nobody
+			return nil, newError(http.StatusUnauthorized, "a bearer token is required")
+		}
+		out, err := h(ctx, p, in)
+		if err != nil {
+			return nil, s.problem(ctx, op.OperationID, err)
+		}
+		return out, nil
+	})
+}
