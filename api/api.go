@@ -21,6 +21,7 @@ import (
 
 	"supportline/accounts"
 	"supportline/audit"
+	policyfile "supportline/config"
 	"supportline/errcode"
 	"supportline/ivr"
 	"supportline/notify"
@@ -53,6 +54,8 @@ type Server struct {
 	Clock func() time.Time
 	// Version is the API document's info.version.
 	Version string
+	// Policy is the policy file in force: route and SLA questions read it.
+	Policy *policyfile.Policy
 
 	api     huma.API
 	limiter *limiter
@@ -79,6 +82,8 @@ func (s *Server) Mount(e *echo.Echo) huma.API {
 	s.registerAccounts()
 	s.registerContacts()
 	s.registerPins()
+	s.registerTickets()
+	s.registerOnCall()
 	s.wrapEchoErrors(e)
 	return s.api
 }

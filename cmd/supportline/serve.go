@@ -177,6 +177,7 @@ func adminAPI(svc *services, log *slog.Logger) *api.Server {
 		Notify:   svc.Notify,
 		Calls:    svc.Calls,
 		Tokens:   svc.Tokens,
+		Policy:   svc.OnCall.Policy,
 		Log:      log,
 		Clock:    time.Now,
 	}

@@ -1,0 +1,123 @@
+package ivr
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"supportline/errcode"
+	"supportline/store"
+)
+
+// Page sizes of [Calls.List].
+const (
+	// DefaultListLimit is how many calls a page has when CallFilter.Limit
+	// is 0.
+	DefaultListLimit = 50
+	// MaxListLimit is the most calls one page may have.
+	MaxListLimit = 1000
+)
+
+// CallFilter selects a page of [Calls.List]: newest first, Limit calls
+// after the page whose Next is Cursor (the first page when empty).
+type CallFilter struct {
+	Limit  int
+	Cursor string
+}
+
+// CallPage is one page of calls, newest first.
+type CallPage struct {
+	Calls []CallSummary `json:"calls"`
+	// Next is the CallFilter.Cursor of the following page; empty on the
+	// last.
+	Next string `json:"next_cursor,omitempty"`
+}
+
+// callCursor is where a page of calls ended: the last call's start and
+// CallSid (the tie-breaker), as base64url of this JSON.
+type callCursor struct {
+	Started time.Time `json:"t"`
+	Sid     string    `json:"c"`
+}
+
+// maxCallCursorLen bounds what is decoded; a real cursor is about 110 bytes.
+const maxCallCursorLen = 256
+
+func (c callCursor) encode() string {
+	b, _ := json.Marshal(c) // a time and a string always marshal
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCallCursor(s string) (callCursor, error) {
+	short := s
+	if len(short) > 40 {
+		short = short[:40] + "..."
+	}
+	bad := errcode.Errorf(errcode.Invalid, "cursor %q is not one a call list gave out; start again without it", short)
+	if len(s) > maxCallCursorLen {
+		return callCursor{}, bad
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return callCursor{}, bad
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var c callCursor
+	if err := dec.Decode(&c); err != nil || dec.More() || c.Started.IsZero() || !strings.HasPrefix(c.Sid, "CA") {
+		return callCursor{}, bad
+	}
+	c.Started = c.Started.UTC()
+	return c, nil
+}
+
+// List returns a page of calls, newest first, and the cursor of the next
+// page when there is one. Pages are cut by keyset on (start, CallSid), not
+// by offset, so a call that starts meanwhile neither repeats nor skips one.
+// A limit outside 1 to MaxListLimit or a malformed cursor is
+// errcode.Invalid.
+func (s *Calls) List(ctx context.Context, f CallFilter) (CallPage, error) {
+	switch {
+	case f.Limit == 0:
+		f.Limit = DefaultListLimit
+	case f.Limit < 1 || f.Limit > MaxListLimit:
+		return CallPage{}, errcode.Errorf(errcode.Invalid, "limit must be 1 to %d, not %d", MaxListLimit, f.Limit)
+	}
+	q := `SELECT ` + summaryColumns + ` FROM calls`
+	var args []any
+	if f.Cursor != "" {
+		after, err := decodeCallCursor(f.Cursor)
+		if err != nil {
+			return CallPage{}, err
+		}
+		q += ` WHERE (created_at, call_sid) < (?, ?)`
+		args = append(args, after.Started, after.Sid)
+	}
+	q += fmt.Sprintf(` ORDER BY created_at DESC, call_sid DESC LIMIT %d`, f.Limit+1)
+	var rows []CallSummary
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error { return tx.Select(ctx, &rows, q, args...) })
+	if err != nil {
+		return CallPage{}, fmt.Errorf("list calls: %w", err)
+	}
+	for i := range rows {
+		rows[i].Started = rows[i].Started.UTC()
+		if rows[i].Ended != nil {
+			u := rows[i].Ended.UTC()
+			rows[i].Ended = &u
+		}
+	}
+	p := CallPage{Calls: rows}
+	if len(rows) > f.Limit {
+		p.Calls = rows[:f.Limit]
+		last := p.Calls[f.Limit-1]
+		p.Next = callCursor{Started: last.Started, Sid: last.CallSid}.encode()
+	}
+	if p.Calls == nil {
+		p.Calls = []CallSummary{}
+	}
+	return p, nil
+}
