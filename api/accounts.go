@@ -93,7 +93,8 @@ func (s *Server) registerAccounts() {
 			return out, nil
 		})
 	register(s, huma.Operation{OperationID: "get-account", Method: http.MethodGet, Path: "/accounts/{number}",
-		Summary: "Get an account", Tags: []string{"accounts"}, Errors: []int{http.StatusNotFound}},
+		Summary: "Get an account", Description: "The account with its plan and its number of current contacts.",
+		Tags: []string{"accounts"}, Errors: []int{http.StatusNotFound}},
 		tokens.Read, func(ctx context.Context, _ tokens.Principal, in *accountPath) (*accountBody, error) {
 			a, err := s.Accounts.Account(ctx, in.Number)
 			if err != nil {
@@ -102,7 +103,8 @@ func (s *Server) registerAccounts() {
 			return &accountBody{Body: a}, nil
 		})
 	register(s, huma.Operation{OperationID: "create-account", Method: http.MethodPost, Path: "/accounts", DefaultStatus: http.StatusCreated,
-		Summary: "Create an account", Tags: []string{"accounts"}, Errors: []int{http.StatusConflict}},
+		Summary: "Create an account", Description: "On a plan of the policy file; the number is generated when left out, refused (409) when taken.",
+		Tags: []string{"accounts"}, Errors: []int{http.StatusConflict}},
 		tokens.AdminWork, func(ctx context.Context, p tokens.Principal, in *newAccount) (*accountBody, error) {
 			a, err := s.Accounts.AddAccount(ctx, p.Actor(), accounts.NewAccount{Name: in.Body.Name, Plan: in.Body.Plan, Number: in.Body.Number})
 			if err != nil {
@@ -146,7 +148,8 @@ func (s *Server) registerContacts() {
 			return out, nil
 		})
 	register(s, huma.Operation{OperationID: "get-contact", Method: http.MethodGet, Path: "/contacts/{support_id}",
-		Summary: "Get a contact", Tags: []string{"contacts"}, Errors: []int{http.StatusNotFound}},
+		Summary: "Get a contact", Description: "A current (not removed) contact by support ID, with their account and its plan.",
+		Tags: []string{"contacts"}, Errors: []int{http.StatusNotFound}},
 		tokens.Read, func(ctx context.Context, _ tokens.Principal, in *contactPath) (*contactBody, error) {
 			c, err := s.Accounts.Contact(ctx, in.SupportID)
 			if err != nil {

@@ -56,6 +56,10 @@ type Server struct {
 	Version string
 	// Policy is the policy file in force: route and SLA questions read it.
 	Policy *policyfile.Policy
+	// CORSOrigins are the browser origins allowed to call the API
+	// (SUPPORTLINE_ADMIN_CORS_ORIGINS, checked by ParseCORSOrigins); none
+	// means no CORS header is ever sent.
+	CORSOrigins []string
 
 	api     huma.API
 	limiter *limiter
@@ -78,12 +82,14 @@ func (s *Server) Mount(e *echo.Echo) huma.API {
 	}
 	g := e.Group(Prefix)
 	s.api = humaecho.NewWithGroup(e, g, config(version))
-	s.api.UseMiddleware(s.authenticate, s.refuseUndeclaredBody)
+	s.api.UseMiddleware(s.authenticate, s.refuseUndeclaredBody, s.idempotent)
 	s.registerAccounts()
 	s.registerContacts()
 	s.registerPins()
 	s.registerTickets()
 	s.registerOnCall()
+	s.declareIdempotency()
+	s.mountCORS(e)
 	s.wrapEchoErrors(e)
 	return s.api
 }
@@ -103,14 +109,39 @@ func config(version string) huma.Config {
 	cfg.DocsPath = ""
 	cfg.SchemasPath = ""
 	cfg.OpenAPIPath = "/openapi"
-	cfg.OpenAPI.Info.Description = "Accounts, contacts, PINs (and, next, engineers, schedules and tickets) of Supportline. " +
+	cfg.OpenAPI.Info.Description = "Accounts, contacts, PINs, engineers, schedules, overrides, routing and SLA questions, " +
+		"tickets, calls, the outbox and the audit log of Supportline. " +
 		"Every operation needs `Authorization: Bearer slt_...`, a token made with `supportline token create` on the server."
+	// Linters want a license (Redocly's info-license, and an SPDX
+	// identifier or a URL: info-license-strict). The repository has no
+	// LICENSE file, so the document says what that means (LicenseRef- is
+	// SPDX's form for a license not on its list); change both together
+	// when a license is chosen.
+	cfg.OpenAPI.Info.License = &huma.License{Name: "Proprietary", Identifier: "LicenseRef-Proprietary"}
+	cfg.OpenAPI.Tags = apiTags
 	cfg.OpenAPI.Servers = []*huma.Server{{URL: Prefix}}
 	cfg.OpenAPI.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		securityScheme: {Type: "http", Scheme: "bearer", Description: "A token made with `supportline token create` (slt_...)."},
 	}
 	cfg.OpenAPI.Security = []map[string][]string{{securityScheme: {}}}
 	return cfg
+}
+
+// apiTags are the document's tags, in the order docs show them; every
+// operation's tag is one of them (openapi_test checks).
+var apiTags = []*huma.Tag{
+	{Name: "accounts", Description: "Customer accounts and their plans."},
+	{Name: "contacts", Description: "The named contacts of an account, who call the support line."},
+	{Name: "pins", Description: "The phone PINs of contacts: status, rotate (shown once), revoke, unlock."},
+	{Name: "engineers", Description: "The engineers who take calls."},
+	{Name: "schedules", Description: "On-call rotations, their shifts, and who is on call."},
+	{Name: "overrides", Description: "Temporary changes of who covers a schedule."},
+	{Name: "routing", Description: "Why a call would go where it goes (route explain)."},
+	{Name: "sla", Description: "Response deadlines of the policy: when a ticket is due, and why."},
+	{Name: "tickets", Description: "Tickets opened by calls and voicemails: list, acknowledge, note, resolve, reopen."},
+	{Name: "calls", Description: "Phone calls the line has taken: who called, when, and how each ended."},
+	{Name: "outbox", Description: "Outgoing SMS and how each delivery went."},
+	{Name: "audit", Description: "The audit log of every change."},
 }
 
 func init() {

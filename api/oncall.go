@@ -201,7 +201,7 @@ func (s *Server) registerEngineers() {
 			return out, nil
 		})
 	register(s, huma.Operation{OperationID: "get-engineer", Method: http.MethodGet, Path: "/engineers/{handle}",
-		Summary: "Get an engineer", Tags: tags, Errors: []int{http.StatusNotFound}},
+		Summary: "Get an engineer", Description: "The engineer by handle.", Tags: tags, Errors: []int{http.StatusNotFound}},
 		tokens.Read, func(ctx context.Context, _ tokens.Principal, in *handlePath) (*engineerBody, error) {
 			e, err := s.OnCall.Engineer(ctx, in.Handle)
 			if err != nil {
@@ -210,7 +210,7 @@ func (s *Server) registerEngineers() {
 			return &engineerBody{Body: engineerOut(e)}, nil
 		})
 	register(s, huma.Operation{OperationID: "add-engineer", Method: http.MethodPost, Path: "/engineers", DefaultStatus: http.StatusCreated,
-		Summary: "Add an engineer", Tags: tags, Errors: []int{http.StatusConflict}},
+		Summary: "Add an engineer", Description: "Refused (409) when the handle is taken.", Tags: tags, Errors: []int{http.StatusConflict}},
 		tokens.AdminWork, func(ctx context.Context, p tokens.Principal, in *newEngineer) (*engineerBody, error) {
 			b := in.Body
 			e, err := s.OnCall.AddEngineer(ctx, p.Actor(), oncall.NewEngineer{Handle: b.Handle, Name: b.Name, Phone: b.Phone,
@@ -271,12 +271,13 @@ func (s *Server) registerSchedules() {
 			return out, nil
 		})
 	register(s, huma.Operation{OperationID: "get-schedule", Method: http.MethodGet, Path: "/schedules/{name}",
-		Summary: "Get a schedule", Tags: tags, Errors: []int{http.StatusNotFound}},
+		Summary: "Get a schedule", Description: "The schedule with its members in rotation order.", Tags: tags, Errors: []int{http.StatusNotFound}},
 		tokens.Read, func(ctx context.Context, _ tokens.Principal, in *schedulePath) (*scheduleBody, error) {
 			return scheduleAnswer(s.OnCall.Schedule(ctx, in.Name))
 		})
 	register(s, huma.Operation{OperationID: "add-schedule", Method: http.MethodPost, Path: "/schedules", DefaultStatus: http.StatusCreated,
-		Summary: "Add a rotation", Tags: tags, Errors: []int{http.StatusNotFound, http.StatusConflict}},
+		Summary: "Add a rotation", Description: "Refused (404) when a member is not an engineer, (409) when the name is taken.",
+		Tags: tags, Errors: []int{http.StatusNotFound, http.StatusConflict}},
 		tokens.AdminWork, func(ctx context.Context, p tokens.Principal, in *newSchedule) (*scheduleBody, error) {
 			b := in.Body
 			d, err := time.ParseDuration(strings.TrimSpace(b.Shift))

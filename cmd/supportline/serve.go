@@ -70,7 +70,9 @@ func (a *app) serveCommand() *cobra.Command {
 			srv := web.New(db, log)
 			srv.Gate = state.err
 			line.Mount(srv.Echo)
-			adminAPI(svc, log).Mount(srv.Admin)
+			admin := adminAPI(svc, log)
+			admin.CORSOrigins = set.CORSOrigins
+			admin.Mount(srv.Admin)
 			fmt.Fprintf(a.stdout, "supportline listening on %s (store: %s, policy: %s)\n", ls.Twilio.Addr(), db, policy.Source)
 			fmt.Fprintf(a.stdout, "admin API listening on %s\n", ls.Admin.Addr())
 			if a.hooks.listening != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"supportline/api"
 	"supportline/errcode"
 	"supportline/notify"
 	"supportline/tickets"
@@ -26,7 +27,11 @@ type serveSettings struct {
 	// SUPPORTLINE_ADMIN_ADDR): metrics, and later the admin API and the
 	// console, kept off the listener that faces the internet.
 	AdminAddr string
-	Demo      bool // --demo
+	// CORSOrigins are the browser origins the admin API answers CORS
+	// requests from (SUPPORTLINE_ADMIN_CORS_ORIGINS); none by default, and
+	// then no CORS header is sent.
+	CORSOrigins []string
+	Demo        bool // --demo
 	// PublicURL is the base URL Twilio reaches serve at, without a
 	// trailing slash (SUPPORTLINE_PUBLIC_URL).
 	PublicURL string
@@ -71,6 +76,11 @@ func readServeSettings(getenv func(string) string, f serveFlags, logTo io.Writer
 	if sameListenAddr(addr, f.AdminAddr) {
 		return s, errcode.Errorf(errcode.Invalid, "%s=%q overlaps %s=%q: the admin API needs an address of its own, such as 127.0.0.1:8081", adminName, f.AdminAddr, addrName, addr)
 	}
+	origins, err := api.ParseCORSOrigins(getenv("SUPPORTLINE_ADMIN_CORS_ORIGINS"))
+	if err != nil {
+		return s, errcode.Errorf(errcode.Invalid, "SUPPORTLINE_ADMIN_CORS_ORIGINS: %v", err)
+	}
+	s.CORSOrigins = origins
 	log, err := loggerFromEnv(getenv, logTo)
 	if err != nil {
 		return s, err
