@@ -88,10 +88,25 @@ func (s *Server) Mount(e *echo.Echo) huma.API {
 	s.registerPins()
 	s.registerTickets()
 	s.registerOnCall()
+	s.dropUnsent()
 	s.declareIdempotency()
 	s.mountCORS(e)
 	s.wrapEchoErrors(e)
 	return s.api
+}
+
+// dropUnsent removes from the document the 422 answer huma declares for
+// every operation with input: newError answers every input error with 400,
+// so no operation sends 422 (declareIdempotency adds it back where a reused
+// Idempotency-Key causes it).
+func (s *Server) dropUnsent() {
+	for _, item := range s.api.OpenAPI().Paths {
+		for _, op := range []*huma.Operation{item.Get, item.Put, item.Post, item.Delete, item.Options, item.Head, item.Patch, item.Trace} {
+			if op != nil {
+				delete(op.Responses, "422")
+			}
+		}
+	}
 }
 
 // OpenAPI is the API's document, once mounted.

@@ -224,6 +224,14 @@ func TestOpenAPIDocumentLints(t *testing.T) {
 					t.Errorf("%s: no %s response", where, status)
 				}
 			}
+			// Input errors are 400; only a reused Idempotency-Key is 422.
+			keyed := false
+			for _, p := range op.Parameters {
+				keyed = keyed || p.Name == "Idempotency-Key"
+			}
+			if _, ok := op.Responses["422"]; ok && !keyed {
+				t.Errorf("%s: declares 422, which it never sends", where)
+			}
 		}
 	}
 	if n == 0 {
