@@ -303,7 +303,11 @@ func (s *Server) registerSchedules() {
 			"The conflict's detail is the CLI's and says --force: over the API, that is ?force=true.",
 		Tags: tags, Errors: []int{http.StatusNotFound, http.StatusConflict}},
 		tokens.AdminWork, func(ctx context.Context, p tokens.Principal, in *scheduleRemoval) (*scheduleBody, error) {
-			return scheduleAnswer(s.OnCall.RemoveSchedule(ctx, p.Actor(), in.Name, in.Force))
+			sch, err := s.OnCall.RemoveSchedule(ctx, p.Actor(), in.Name, in.Force)
+			if errcode.Is(err, errcode.Conflict) { // the only conflict: a policy names it
+				err = errcode.Errorf(errcode.Conflict, "%s (?force=true)", errcode.Message(err))
+			}
+			return scheduleAnswer(sch, err)
 		})
 	register(s, huma.Operation{OperationID: "list-shifts", Method: http.MethodGet, Path: "/schedules/{name}/shifts",
 		Summary: "A schedule's shifts", Description: "From an instant on, overrides applied, the shift in force at from first: " +

@@ -45,7 +45,7 @@ func TestRemoveScheduleNamedByPolicy(t *testing.T) {
 
 		t.Run("named by a policy: refused without force, in words", func(t *testing.T) {
 			_, err := st.RemoveSchedule(ctx, "admin", "primary", false)
-			wantCode(t, err, errcode.Conflict, "schedule primary is named by escalation policy oncall step 1 in (built-in default); live calls would skip it. Use --force to remove it anyway")
+			wantCode(t, err, errcode.Conflict, "schedule primary is named by escalation policy oncall step 1 in (built-in default); live calls would skip it, so it is removed only when forced")
 			if _, err := st.Schedule(ctx, "primary"); err != nil {
 				t.Fatalf("refused removal removed it: %v", err)
 			}

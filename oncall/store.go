@@ -218,7 +218,7 @@ func (s *Service) RemoveSchedule(ctx context.Context, actor, name string, force 
 	}
 	uses := PolicyUses(s.Policy, name)
 	if len(uses) > 0 && !force {
-		return StoredSchedule{}, errcode.Errorf(errcode.Conflict, "schedule %s is named by %s in %s; live calls would skip it. Use --force to remove it anyway",
+		return StoredSchedule{}, errcode.Errorf(errcode.Conflict, "schedule %s is named by %s in %s; live calls would skip it, so it is removed only when forced",
 			name, strings.Join(uses, ", "), s.Policy.Source)
 	}
 	forced := ""

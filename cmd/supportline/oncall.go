@@ -358,6 +358,9 @@ func (a *app) scheduleCommand() *cobra.Command {
 				return err
 			}
 			s, err := st.RemoveSchedule(cmd.Context(), a.who(), args[0], force)
+			if errcode.Is(err, errcode.Conflict) { // the only conflict: a policy names it
+				err = errcode.Errorf(errcode.Conflict, "%s (--force)", errcode.Message(err))
+			}
 			if err != nil {
 				return err
 			}

@@ -445,7 +445,7 @@ func TestScheduleRemoveForce(t *testing.T) {
 	c := newCLI(t)
 	twoEngineers(c)
 	if code, _, errs := c.run("schedule", "remove", "primary"); code != 3 ||
-		errs != "error: schedule primary is named by escalation policy oncall step 1 in (built-in default); live calls would skip it. Use --force to remove it anyway\n" {
+		errs != "error: schedule primary is named by escalation policy oncall step 1 in (built-in default); live calls would skip it, so it is removed only when forced (--force)\n" {
 		t.Fatalf("schedule remove primary: %d %q", code, errs)
 	}
 	if out := c.mustRun("schedule", "remove", "primary", "--force"); out != "schedule primary removed\n" {
