@@ -69,13 +69,11 @@ type Server struct {
 // (/api/v1/openapi.json) on e, the admin listener's Echo, and makes the
 // listener answer errors under /api/ as problem documents.
 func (s *Server) Mount(e *echo.Echo) huma.API {
-	if s.Log == nil {
-		s.Log = slog.New(slog.DiscardHandler)
+	clock := s.Clock
+	if clock == nil {
+		clock = time.Now
 	}
-	if s.Clock == nil {
-		s.Clock = time.Now
-	}
-	s.limiter = newLimiter(s.Clock, badTokenLimit, badTokenWindow)
+	s.limiter = newLimiter(clock, badTokenLimit, badTokenWindow)
 	version := s.Version
 	if version == "" {
 		version = "1"
@@ -107,6 +105,15 @@ func (s *Server) dropUnsent() {
 			}
 		}
 	}
+}
+
+// log is Log, or a logger that discards when Log is nil: the Server is not
+// changed after it is built.
+func (s *Server) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
 }
 
 // OpenAPI is the API's document, once mounted.
@@ -205,7 +212,7 @@ const (
 func (s *Server) problem(ctx context.Context, op string, err error) error {
 	code := errcode.CodeOf(err)
 	if code == errcode.Internal {
-		s.Log.ErrorContext(ctx, "api request failed", "operation", op, "err", err)
+		s.log().ErrorContext(ctx, "api request failed", "operation", op, "err", err)
 		return newError(http.StatusInternalServerError, internalMessage)
 	}
 	return newError(errcode.HTTPStatus(code), errcode.Message(err))
@@ -231,7 +238,7 @@ func (s *Server) wrapEchoErrors(e *echo.Echo) {
 				msg = tooLarge
 			}
 		default:
-			s.Log.Error("api request failed", "path", c.Request().URL.Path, "err", err)
+			s.log().Error("api request failed", "path", c.Request().URL.Path, "err", err)
 		}
 		writeProblem(c.Response(), c.Request(), status, msg)
 	}

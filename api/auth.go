@@ -61,14 +61,14 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	if strings.EqualFold(scheme, "Bearer") {
 		p, err = s.Tokens.Authenticate(ctx.Context(), strings.TrimLeft(text, " "))
 		if err != nil && !errors.Is(err, tokens.ErrUnauthenticated) {
-			s.Log.ErrorContext(ctx.Context(), "api: check token", "err", err)
+			s.log().ErrorContext(ctx.Context(), "api: check token", "err", err)
 			_ = huma.WriteErr(s.api, ctx, http.StatusInternalServerError, internalMessage)
 			return
 		}
 	}
 	if err != nil {
 		s.limiter.fail(addr)
-		s.Log.WarnContext(ctx.Context(), "api: token refused", "remote", addr, "reason", err.Error(), "path", ctx.URL().Path)
+		s.log().WarnContext(ctx.Context(), "api: token refused", "remote", addr, "reason", err.Error(), "path", ctx.URL().Path)
 		ctx.SetHeader("WWW-Authenticate", challengeInvalid)
 		_ = huma.WriteErr(s.api, ctx, http.StatusUnauthorized, "the token is malformed, unknown, expired or revoked")
 		return

@@ -120,7 +120,7 @@ func (s *Server) idempotent(ctx huma.Context, next func(huma.Context)) {
 	k := keyRef{token: bearerHash(ctx.Header("Authorization")), key: key}
 	first, err := s.reserveKey(ctx.Context(), k, hex.EncodeToString(sum[:]))
 	if err != nil {
-		s.Log.ErrorContext(ctx.Context(), "api: reserve idempotency key", "operation", ctx.Operation().OperationID, "err", err)
+		s.log().ErrorContext(ctx.Context(), "api: reserve idempotency key", "operation", ctx.Operation().OperationID, "err", err)
 		_ = huma.WriteErr(s.api, ctx, http.StatusInternalServerError, internalMessage)
 		return
 	}
@@ -165,7 +165,7 @@ func (s *Server) idempotent(ctx huma.Context, next func(huma.Context)) {
 		if err := s.recordKey(ctx.Context(), k, held.status, held.contentType, stored); err != nil {
 			// The work is done and the answer goes out; a retry finds the
 			// key pending, then abandoned.
-			s.Log.ErrorContext(ctx.Context(), "api: record idempotency key", "operation", ctx.Operation().OperationID, "err", err)
+			s.log().ErrorContext(ctx.Context(), "api: record idempotency key", "operation", ctx.Operation().OperationID, "err", err)
 		}
 		recorded = true
 	}
@@ -299,7 +299,7 @@ func (s *Server) releaseKey(ctx context.Context, k keyRef) {
 		return err
 	})
 	if err != nil {
-		s.Log.ErrorContext(ctx, "api: free idempotency key", "err", err)
+		s.log().ErrorContext(ctx, "api: free idempotency key", "err", err)
 	}
 }
 

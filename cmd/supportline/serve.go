@@ -70,9 +70,7 @@ func (a *app) serveCommand() *cobra.Command {
 			srv := web.New(db, log)
 			srv.Gate = state.err
 			line.Mount(srv.Echo)
-			admin := adminAPI(svc, log)
-			admin.CORSOrigins = set.CORSOrigins
-			admin.Mount(srv.Admin)
+			adminAPI(svc, log, set.CORSOrigins).Mount(srv.Admin)
 			fmt.Fprintf(a.stdout, "supportline listening on %s (store: %s, policy: %s)\n", ls.Twilio.Addr(), db, policy.Source)
 			fmt.Fprintf(a.stdout, "admin API listening on %s\n", ls.Admin.Addr())
 			if a.hooks.listening != nil {
@@ -169,19 +167,20 @@ Try it:
 }
 
 // adminAPI is the admin HTTP API over the services serve built once.
-func adminAPI(svc *services, log *slog.Logger) *api.Server {
+func adminAPI(svc *services, log *slog.Logger, corsOrigins []string) *api.Server {
 	return &api.Server{
-		Accounts: svc.Accounts,
-		Pins:     svc.Pins,
-		OnCall:   svc.OnCall,
-		Tickets:  svc.Tickets,
-		Audit:    svc.Audit,
-		Notify:   svc.Notify,
-		Calls:    svc.Calls,
-		Tokens:   svc.Tokens,
-		Policy:   svc.OnCall.Policy,
-		Log:      log,
-		Clock:    time.Now,
+		CORSOrigins: corsOrigins,
+		Accounts:    svc.Accounts,
+		Pins:        svc.Pins,
+		OnCall:      svc.OnCall,
+		Tickets:     svc.Tickets,
+		Audit:       svc.Audit,
+		Notify:      svc.Notify,
+		Calls:       svc.Calls,
+		Tokens:      svc.Tokens,
+		Policy:      svc.OnCall.Policy,
+		Log:         log,
+		Clock:       time.Now,
 	}
 }
 
