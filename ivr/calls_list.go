@@ -1,10 +1,7 @@
 package ivr
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -44,32 +41,16 @@ type callCursor struct {
 	Sid     string    `json:"c"`
 }
 
-// maxCallCursorLen bounds what is decoded; a real cursor is about 110 bytes.
-const maxCallCursorLen = 256
-
-func (c callCursor) encode() string {
-	b, _ := json.Marshal(c) // a time and a string always marshal
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func (c callCursor) encode() string { return store.EncodeCursor(c) }
 
 func decodeCallCursor(s string) (callCursor, error) {
-	short := s
-	if len(short) > 40 {
-		short = short[:40] + "..."
-	}
-	bad := errcode.Errorf(errcode.Invalid, "cursor %q is not one a call list gave out; start again without it", short)
-	if len(s) > maxCallCursorLen {
-		return callCursor{}, bad
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return callCursor{}, bad
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
+	const list = "a call list"
 	var c callCursor
-	if err := dec.Decode(&c); err != nil || dec.More() || c.Started.IsZero() || !strings.HasPrefix(c.Sid, "CA") {
-		return callCursor{}, bad
+	if err := store.DecodeCursor(s, &c, list); err != nil {
+		return callCursor{}, err
+	}
+	if c.Started.IsZero() || !strings.HasPrefix(c.Sid, "CA") {
+		return callCursor{}, store.BadCursor(s, list)
 	}
 	c.Started = c.Started.UTC()
 	return c, nil

@@ -1,10 +1,7 @@
 package tickets
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -103,46 +100,22 @@ type pageCursor struct {
 	ID   int64     `json:"i"`
 }
 
-// maxCursorLen bounds what is decoded; a real cursor is about 80 bytes.
-const maxCursorLen = 256
-
-func (c pageCursor) encode() string {
-	b, _ := json.Marshal(c) // a string, a time and an integer always marshal
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func (c pageCursor) encode() string { return store.EncodeCursor(c) }
 
 func decodeCursor(s string, sort Sort) (pageCursor, error) {
-	bad := errcode.Errorf(errcode.Invalid, "cursor %q is not one a ticket list gave out; start again without it", shorten(s))
-	if len(s) > maxCursorLen {
-		return pageCursor{}, bad
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return pageCursor{}, bad
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
+	const list = "a ticket list"
 	var c pageCursor
-	if err := dec.Decode(&c); err != nil || dec.More() || c.ID < 1 || c.Key.IsZero() {
-		return pageCursor{}, bad
+	if err := store.DecodeCursor(s, &c, list); err != nil {
+		return pageCursor{}, err
 	}
-	if c.Sort != SortOpened && c.Sort != SortDue {
-		return pageCursor{}, bad
+	if c.ID < 1 || c.Key.IsZero() || (c.Sort != SortOpened && c.Sort != SortDue) {
+		return pageCursor{}, store.BadCursor(s, list)
 	}
 	if c.Sort != sort {
 		return pageCursor{}, errcode.Errorf(errcode.Invalid, "cursor is for tickets sorted by %s, not by %s; start again without it or sort by %s", c.Sort, sort, c.Sort)
 	}
 	c.Key = c.Key.UTC()
 	return c, nil
-}
-
-// shorten keeps an error message short when someone pastes a book as a
-// cursor.
-func shorten(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
-	}
-	return s
 }
 
 // check validates f and fills in its defaults.
