@@ -271,13 +271,14 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (Principal, e
 		Hash      string     `db:"hash"`
 		ExpiresAt time.Time  `db:"expires_at"`
 		RevokedAt *time.Time `db:"revoked_at"`
+		LastUsed  *time.Time `db:"last_used_at"`
 	}
 	var p Principal
 	err := s.DB.Statements(ctx, func(q *store.Q) error {
 		// Looking the hash up by index leaks nothing worth having: timing
 		// could at most tell a SHA-256 prefix of a guess, not of a token.
 		// The compare below is constant-time all the same.
-		err := q.Get(ctx, &row, `SELECT t.id, t.name, t.role, e.handle AS engineer, t.hash, t.expires_at, t.revoked_at
+		err := q.Get(ctx, &row, `SELECT t.id, t.name, t.role, e.handle AS engineer, t.hash, t.expires_at, t.revoked_at, t.last_used_at
 			FROM api_tokens t LEFT JOIN engineers e ON e.id = t.engineer_id WHERE t.hash = ?`, want)
 		if errors.Is(err, sql.ErrNoRows) {
 			return refused("unknown token")
@@ -300,8 +301,13 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (Principal, e
 		if row.Engineer != nil {
 			p.Engineer = *row.Engineer
 		}
+		stale := q.At().Add(-lastUseEvery)
+		if row.LastUsed != nil && row.LastUsed.After(stale) {
+			return nil // recorded less than a minute ago: no write on this request
+		}
+		// The condition again, for a replica that recorded it meanwhile.
 		if _, err := q.Exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)`,
-			q.At(), row.ID, q.At().Add(-lastUseEvery)); err != nil {
+			q.At(), row.ID, stale); err != nil {
 			return fmt.Errorf("record use of token %s: %w", row.Name, err)
 		}
 		return nil
