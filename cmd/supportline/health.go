@@ -50,7 +50,7 @@ func (a *app) healthCommand() *cobra.Command {
 			return a.emit(res, func() { fmt.Fprintf(a.stdout, "ready: %s\n", res.URL) })
 		},
 	}
-	cmd.Flags().StringVar(&target, "url", target, "readiness URL of the server (default from SUPPORTLINE_ADDR)")
+	cmd.Flags().StringVar(&target, "url", target, "readiness URL of the server; the default asks 127.0.0.1 on the port of SUPPORTLINE_ADDR")
 	cmd.Flags().DurationVar(&timeout, "timeout", timeout, "give up after this long")
 	return cmd
 }

@@ -65,7 +65,7 @@ func (a *app) tokenCommand() *cobra.Command {
 	create.Flags().StringVar(&name, "name", "", "the token's name, 1-40 of a-z 0-9 . - _ (required)")
 	create.Flags().StringVar(&role, "role", "", "admin, engineer or viewer (required)")
 	create.Flags().StringVar(&engineer, "engineer", "", "the engineer an engineer token acts for (required with --role engineer)")
-	create.Flags().StringVar(&expires, "expires", "90d", "how long the token works: days (90d) or hours (12h), at most 365d")
+	create.Flags().StringVar(&expires, "expires", "90d", "how long the token works: days (90d), hours (12h) or minutes (90m), from 1h to 365d")
 
 	list := &cobra.Command{
 		Use:   "list",
