@@ -92,7 +92,7 @@ func (s *Server) registerRecords() {
 			"Changes made through the API have the actor token:NAME.",
 		Tags: []string{"audit"}},
 		tokens.Read, func(ctx context.Context, _ tokens.Principal, in *auditFilter) (*auditList, error) {
-			events, err := s.Audit.Query(ctx, audit.Query{Subject: in.Subject, Actor: in.Actor, SupportID: in.SupportID,
+			events, err := s.Audit.List(ctx, audit.Filter{Subject: in.Subject, Actor: in.Actor, SupportID: in.SupportID,
 				Since: in.Since, Until: in.Until, Limit: in.Limit})
 			if err != nil {
 				return nil, err

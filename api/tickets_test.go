@@ -375,7 +375,7 @@ func TestAPITicketShowAndWork(t *testing.T) {
 		h.do("POST", path(0, "/resolve"), h.admin, nil).want(t, http.StatusOK)
 
 		// Every change through the API is audited as the token's.
-		events, err := h.srv.Audit.Query(ctx, audit.Query{Subject: fmt.Sprintf("ticket:%d", f.t[1].Number)})
+		events, err := h.srv.Audit.List(ctx, audit.Filter{Subject: fmt.Sprintf("ticket:%d", f.t[1].Number)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -387,7 +387,7 @@ func TestAPITicketShowAndWork(t *testing.T) {
 		if got := strings.Join(seen, " "); got != want {
 			t.Errorf("audit of ticket %d:\n got %s\nwant %s", f.t[1].Number, got, want)
 		}
-		events, err = h.srv.Audit.Query(ctx, audit.Query{Actor: "token:crm"})
+		events, err = h.srv.Audit.List(ctx, audit.Filter{Actor: "token:crm"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -296,18 +296,24 @@ func (a *app) contactTable(cs []accounts.Contact) {
 func (a *app) auditCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "audit", Short: "Read the audit log"}
 	var f audit.Filter
-	var since string
+	var since, until string
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List audit events, oldest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if since != "" {
-				t, err := time.Parse(time.RFC3339, since)
-				if err != nil {
-					return errcode.Errorf(errcode.Invalid, "--since %q is not an RFC 3339 time such as 2026-11-21T09:00:00Z", since)
+			for _, w := range []struct {
+				flag, v string
+				to      *time.Time
+			}{{"since", since, &f.Since}, {"until", until, &f.Until}} {
+				if w.v == "" {
+					continue
 				}
-				f.Since = t
+				t, err := time.Parse(time.RFC3339, w.v)
+				if err != nil {
+					return errcode.Errorf(errcode.Invalid, "--%s %q is not an RFC 3339 time such as 2026-11-21T09:00:00Z", w.flag, w.v)
+				}
+				*w.to = t
 			}
 			db, err := a.openDB(cmd.Context())
 			if err != nil {
@@ -327,8 +333,11 @@ func (a *app) auditCommand() *cobra.Command {
 		},
 	}
 	list.Flags().StringVar(&f.SupportID, "contact", "", "only events about this support ID")
+	list.Flags().StringVar(&f.Subject, "subject", "", "only events about this subject, e.g. ticket:100001")
+	list.Flags().StringVar(&f.Actor, "actor-is", "", "only events by this actor, e.g. token:crm or alice")
 	list.Flags().StringVar(&since, "since", "", "only events at or after this RFC 3339 time")
-	list.Flags().IntVar(&f.Limit, "limit", 1000, "at most this many of the newest events")
+	list.Flags().StringVar(&until, "until", "", "only events before this RFC 3339 time")
+	list.Flags().IntVar(&f.Limit, "limit", audit.DefaultListLimit, "at most this many of the newest events (1 to 10000)")
 	cmd.AddCommand(list)
 	return cmd
 }

@@ -649,4 +649,17 @@ func TestTicketNoteReopenAndAudit(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("audit list by actor and subject", func(t *testing.T) {
+		code, out, errs := c.run("audit", "list", "--actor-is", "dave", "--subject", "ticket:"+n)
+		if code != 0 {
+			t.Fatalf("audit list: %d %s", code, errs)
+		}
+		if got := strings.Count(out, "ticket.note"); got != 2 || strings.Contains(out, "ticket.resolve") {
+			t.Errorf("dave's events on ticket %s: want the two notes only, got\n%s", n, out)
+		}
+		if code, _, errs := c.run("audit", "list", "--since", "2026-12-02T00:00:00Z", "--until", "2026-12-01T00:00:00Z"); code != 2 || !strings.Contains(errs, "must be before until") {
+			t.Errorf("a backwards window: exit %d, %q; want 2 and why", code, errs)
+		}
+	})
 }

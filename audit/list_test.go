@@ -32,19 +32,19 @@ func TestQuery(t *testing.T) {
 		svc := &audit.Service{DB: db}
 		for _, tc := range []struct {
 			name string
-			q    audit.Query
+			q    audit.Filter
 			want string
 		}{
-			{"everything, oldest first", audit.Query{}, "ticket.ack ticket.note ticket.resolve ticket.reopen"},
-			{"by subject", audit.Query{Subject: "ticket:100001"}, "ticket.ack ticket.note ticket.reopen"},
-			{"by actor", audit.Query{Actor: "token:crm"}, "ticket.ack ticket.resolve ticket.reopen"},
-			{"subject and actor", audit.Query{Subject: "ticket:100001", Actor: "token:crm"}, "ticket.ack ticket.reopen"},
-			{"since is inclusive, until exclusive", audit.Query{Since: start.Add(time.Hour), Until: start.Add(3 * time.Hour)}, "ticket.note ticket.resolve"},
-			{"the newest 2", audit.Query{Limit: 2}, "ticket.resolve ticket.reopen"},
-			{"no match", audit.Query{Actor: "token:nobody"}, ""},
+			{"everything, oldest first", audit.Filter{}, "ticket.ack ticket.note ticket.resolve ticket.reopen"},
+			{"by subject", audit.Filter{Subject: "ticket:100001"}, "ticket.ack ticket.note ticket.reopen"},
+			{"by actor", audit.Filter{Actor: "token:crm"}, "ticket.ack ticket.resolve ticket.reopen"},
+			{"subject and actor", audit.Filter{Subject: "ticket:100001", Actor: "token:crm"}, "ticket.ack ticket.reopen"},
+			{"since is inclusive, until exclusive", audit.Filter{Since: start.Add(time.Hour), Until: start.Add(3 * time.Hour)}, "ticket.note ticket.resolve"},
+			{"the newest 2", audit.Filter{Limit: 2}, "ticket.resolve ticket.reopen"},
+			{"no match", audit.Filter{Actor: "token:nobody"}, ""},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				events, err := svc.Query(ctx, tc.q)
+				events, err := svc.List(ctx, tc.q)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -62,14 +62,14 @@ func TestQuery(t *testing.T) {
 		}
 		for _, tc := range []struct {
 			name string
-			q    audit.Query
+			q    audit.Filter
 		}{
-			{"negative limit", audit.Query{Limit: -1}},
-			{"limit too large", audit.Query{Limit: audit.MaxQueryLimit + 1}},
-			{"until before since", audit.Query{Since: start.Add(time.Hour), Until: start}},
+			{"negative limit", audit.Filter{Limit: -1}},
+			{"limit too large", audit.Filter{Limit: audit.MaxListLimit + 1}},
+			{"until before since", audit.Filter{Since: start.Add(time.Hour), Until: start}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				if _, err := svc.Query(ctx, tc.q); !errcode.Is(err, errcode.Invalid) {
+				if _, err := svc.List(ctx, tc.q); !errcode.Is(err, errcode.Invalid) {
 					t.Errorf("err %v, want errcode.Invalid", err)
 				}
 			})
