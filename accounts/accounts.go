@@ -59,8 +59,8 @@ type Service struct {
 	// transaction. RemoveContact refuses to run without it, so that no face
 	// can remove a contact and leave a derivative of their secret behind;
 	// the other methods do not use it. In a program it is the pins.Service
-	// (which itself reads contacts through this Service: declare the
-	// accounts.Service variable first and point each at the other).
+	// (which itself reads contacts through this Service): build the pair
+	// with pins.NewWithAccounts, which points each at the other.
 	Credentials Credentials
 }
 

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +17,6 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
-	"supportline/accounts"
 	"supportline/api"
 	"supportline/audit"
 	"supportline/config"
@@ -43,27 +41,9 @@ type harness struct {
 	router routers.Router
 	// limit is the clock of the bad-token limit.
 	limit *storetest.Clock
-	logs  *syncBuffer
+	logs  *storetest.LogBuffer
 	// Tokens of each role, and their names.
 	admin, viewer, engineer string
-}
-
-// syncBuffer is a log sink the server writes to while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func policy(t *testing.T) *config.Policy {
@@ -79,11 +59,9 @@ func newHarness(t *testing.T, db *store.DB) *harness {
 	t.Helper()
 	ctx := context.Background()
 	pol := policy(t)
-	logs := &syncBuffer{}
+	logs := &storetest.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	acc := new(accounts.Service)
-	pin := &pins.Service{DB: db, Accounts: acc, Policy: pol.Pins, Log: log}
-	*acc = accounts.Service{DB: db, Policy: pol, Credentials: pin}
+	pin, acc := pins.NewWithAccounts(db, pol, pol.Pins, log, nil)
 	oc := &oncall.Service{DB: db, Policy: pol}
 	h := &harness{t: t, db: db, logs: logs, limit: storetest.NewClock(time.Date(2026, 11, 18, 15, 0, 0, 0, time.UTC))}
 	h.srv = &api.Server{

@@ -1,7 +1,6 @@
 package ivr
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -80,7 +79,7 @@ type harness struct {
 	policy *config.Policy
 	srv    *Server
 	ts     *httptest.Server
-	logs   *logBuffer
+	logs   *storetest.LogBuffer
 
 	premium, standard   accounts.Account
 	contact, stdContact accounts.Contact // the premium and standard account's contacts
@@ -106,7 +105,7 @@ func newHarness(t testing.TB, db *store.DB, opts ...harnessOption) *harness {
 		o(policy)
 	}
 	h := &harness{t: t, db: db, clock: storetest.ClockOf(db), wall: storetest.NewClock(wednesdayMorning),
-		policy: policy, logs: &logBuffer{},
+		policy: policy, logs: &storetest.LogBuffer{},
 		faults: map[string]int{}, faultHits: map[string]int{},
 		contactsByPhone: map[string]accounts.Contact{}, pinsByPhone: map[string]string{}}
 	h.clock.Set(wednesdayMorning)
@@ -119,9 +118,7 @@ func newHarness(t testing.TB, db *store.DB, opts ...harnessOption) *harness {
 	// literal with every field set, as serve builds it.
 	h.ts = httptest.NewUnstartedServer(nil)
 	// Wired as serve wires them (cmd/supportline/services.go).
-	accts := new(accounts.Service)
-	pinSvc := &pins.Service{DB: db, Accounts: accts, Policy: pinPolicy, Log: log}
-	*accts = accounts.Service{DB: db, Policy: policy, Credentials: pinSvc}
+	pinSvc, accts := pins.NewWithAccounts(db, policy, pinPolicy, log, nil)
 	h.srv = &Server{
 		DB:        db,
 		Policy:    policy,
@@ -510,22 +507,4 @@ func heardNone(t testing.TB, res *twiliosim.Result, leg string, texts ...string)
 			t.Errorf("%s heard %q; transcript:\n%s", leg, s, res.Transcript)
 		}
 	}
-}
-
-// logBuffer collects log output from concurrent handlers.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

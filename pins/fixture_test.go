@@ -1,11 +1,9 @@
 package pins
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -36,12 +34,12 @@ type fixture struct {
 	account string
 	real    atomic.Int64 // argon2id over a stored hash
 	decoy   atomic.Int64 // argon2id over the decoy
-	logs    *syncBuffer
+	logs    *storetest.LogBuffer
 }
 
 func newFixture(t testing.TB, db *store.DB, policy config.PinPolicy) *fixture {
 	t.Helper()
-	f := &fixture{t: t, db: db, clock: storetest.ClockOf(db), logs: &syncBuffer{}}
+	f := &fixture{t: t, db: db, clock: storetest.ClockOf(db), logs: &storetest.LogBuffer{}}
 	// The wall-clock time of a line is dropped: the secrecy tests search
 	// the logs for digits.
 	noTime := func(_ []string, a slog.Attr) slog.Attr {
@@ -52,10 +50,9 @@ func newFixture(t testing.TB, db *store.DB, policy config.PinPolicy) *fixture {
 	}
 	// Each service points at the other (accounts forgets a removed
 	// contact's PIN through pins; pins reads contacts through accounts).
-	f.acc = new(accounts.Service)
-	f.svc = &Service{DB: db, Accounts: f.acc, Policy: policy, Pool: NewPool(policy.MaxConcurrentHashes), Secret: []byte("test secret"),
-		Log: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: noTime}))}
-	*f.acc = accounts.Service{DB: db, Policy: config.Default(), Credentials: f.svc}
+	f.svc, f.acc = NewWithAccounts(db, config.Default(), policy,
+		slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: noTime})), []byte("test secret"))
+	f.svc.Pool = NewPool(policy.MaxConcurrentHashes)
 	f.svc.hashed = func(real bool) {
 		if real {
 			f.real.Add(1)
@@ -163,24 +160,6 @@ func wrongPIN(pin string) string {
 	b := []byte(pin)
 	b[0] = '0' + (b[0]-'0'+5)%10
 	return string(b)
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // accountsContact is another contact on the fixture's account.

@@ -78,8 +78,8 @@ const (
 
 // Service verifies and administers PINs. Counters live in the database, so
 // any number of replicas may share one; the zero value is not usable: build
-// it as a literal with DB, Accounts and Policy (a validated
-// config.PinPolicy) set, and Secret in a server.
+// it with NewWithAccounts, or as a literal with DB, Accounts and Policy (a
+// validated config.PinPolicy) set, and Secret in a server.
 type Service struct {
 	// DB holds the credentials, the counters and the audit log.
 	DB *store.DB
@@ -129,6 +129,25 @@ type Service struct {
 	// settleHook, when set (by tests), runs inside every transaction that
 	// records an outcome; an error fails (and rolls back) that transaction.
 	settleHook func() error
+}
+
+// NewWithAccounts builds the pins Service and the accounts Service on db,
+// each naming the other: accounts forgets a removed contact's PIN through
+// pins (accounts.Service.Credentials) in the removal's own transaction, and
+// pins reads contacts through accounts (Service.Accounts). Neither works
+// fully alone, and neither package can build the pair by itself without
+// the other's literal, so this is the one place the pair is wired; every
+// program and test harness that needs both calls it. policy is the whole
+// validated policy (accounts reads plans from it); pinPolicy is the pins
+// section, normally policy.Pins (tests lower its argon2 cost). log may be
+// nil (discards); secret may be nil (see Service.Secret). Both are plain
+// literals, so callers may still set other fields (Pool, WaitMargin)
+// before first use.
+func NewWithAccounts(db *store.DB, policy *config.Policy, pinPolicy config.PinPolicy, log *slog.Logger, secret []byte) (*Service, *accounts.Service) {
+	acc := &accounts.Service{DB: db, Policy: policy}
+	pin := &Service{DB: db, Accounts: acc, Policy: pinPolicy, Log: log, Secret: secret}
+	acc.Credentials = pin
+	return pin, acc
 }
 
 // contactTx reads the current contact with supportID inside q, through

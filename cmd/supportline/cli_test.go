@@ -406,7 +406,7 @@ func TestServeSettingsTypoStopsServe(t *testing.T) {
 			for k, v := range tc.env {
 				t.Setenv(k, v)
 			}
-			var out, errs syncBuffer
+			var out, errs storetest.LogBuffer
 			args := append([]string{"serve", "--db", "postgres://nobody@127.0.0.1:1/none?connect_timeout=1", "--addr", "127.0.0.1:0"}, tc.args...)
 			code := run(context.Background(), args, &out, &errs)
 			if code != 2 || !strings.Contains(errs.String(), tc.want) || strings.Count(errs.String(), "\n") != 1 || strings.Contains(out.String(), "listening") {

@@ -105,24 +105,6 @@ func TestEnterpriseContactLimitFromCLI(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for one writer and one reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestServeRefusesWithoutTwilioSettings(t *testing.T) {
 	t.Setenv("TWILIO_AUTH_TOKEN", "")
 	t.Setenv("SUPPORTLINE_PUBLIC_URL", "")
@@ -248,7 +230,7 @@ func TestServeAdminPortInUse(t *testing.T) {
 type serving struct {
 	addr      string // "" when serve exited before it listened
 	admin     string // the admin listener's address, "" likewise
-	out, errs *syncBuffer
+	out, errs *storetest.LogBuffer
 	ready     chan struct{} // closed once serve has reached its database
 	stop      func()
 	done      chan int
@@ -261,7 +243,7 @@ type serving struct {
 func startServe(t *testing.T, args ...string) *serving {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &serving{out: &syncBuffer{}, errs: &syncBuffer{}, ready: make(chan struct{}), stop: cancel, done: make(chan int, 1)}
+	s := &serving{out: &storetest.LogBuffer{}, errs: &storetest.LogBuffer{}, ready: make(chan struct{}), stop: cancel, done: make(chan int, 1)}
 	listening := make(chan net.Addr, 1)
 	var ready sync.Once
 	a := &app{stdout: s.out, stderr: s.errs, hooks: testHooks{

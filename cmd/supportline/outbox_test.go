@@ -11,6 +11,7 @@ import (
 
 	"supportline/notify"
 	"supportline/store"
+	"supportline/store/storetest"
 )
 
 // withOutbox opens the CLI's database directly, runs fn on it, and closes
@@ -124,10 +125,10 @@ func TestOutboxList(t *testing.T) {
 
 // serveFor runs serve on the CLI's database until stop is called, and
 // returns its output so far.
-func serveFor(t *testing.T, c *cli) (out, errs *syncBuffer, done <-chan int, stop func()) {
+func serveFor(t *testing.T, c *cli) (out, errs *storetest.LogBuffer, done <-chan int, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	out, errs = &syncBuffer{}, &syncBuffer{}
+	out, errs = &storetest.LogBuffer{}, &storetest.LogBuffer{}
 	ch := make(chan int, 1)
 	go func() { ch <- run(ctx, []string{"serve", "--db", c.db, "--addr", "127.0.0.1:0"}, out, errs) }()
 	t.Cleanup(cancel)

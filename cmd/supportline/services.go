@@ -32,16 +32,15 @@ type services struct {
 }
 
 // newServices builds every service on db as literals with every field set.
-// Accounts and pins name each other: accounts forgets a removed contact's
-// PIN through pins (Credentials), and pins reads contacts through accounts.
+// Accounts and pins name each other (pins.NewWithAccounts wires the pair):
+// accounts forgets a removed contact's PIN through pins (Credentials), and
+// pins reads contacts through accounts.
 // secret keys unmatched support-ID entries (entrySecret; nil makes a random
 // key, enough for commands that clear no lockout); log may be nil (admin
 // actions are recorded in the audit log, and the CLI's output is for the
 // admin).
 func newServices(db *store.DB, policy *config.Policy, log *slog.Logger, secret []byte) *services {
-	acc := new(accounts.Service)
-	pin := &pins.Service{DB: db, Accounts: acc, Policy: policy.Pins, Log: log, Secret: secret}
-	*acc = accounts.Service{DB: db, Policy: policy, Credentials: pin}
+	pin, acc := pins.NewWithAccounts(db, policy, policy.Pins, log, secret)
 	oc := &oncall.Service{DB: db, Policy: policy}
 	return &services{
 		Accounts: acc,

@@ -12,6 +12,7 @@ import (
 	"supportline/config"
 	"supportline/oncall"
 	"supportline/store"
+	"supportline/store/storetest"
 	"supportline/tickets"
 )
 
@@ -178,7 +179,7 @@ func TestServeRunsTheBreachWatcher(t *testing.T) {
 	db.Close()
 
 	runCtx, stop := context.WithCancel(ctx)
-	var out, errs syncBuffer
+	var out, errs storetest.LogBuffer
 	done := make(chan int, 1)
 	go func() { done <- run(runCtx, []string{"serve", "--db", path, "--addr", "127.0.0.1:0"}, &out, &errs) }()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !strings.Contains(errs.String(), `msg="sla breach"`); time.Sleep(20 * time.Millisecond) {
