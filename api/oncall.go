@@ -467,10 +467,11 @@ func overrideAnswer(o oncall.StoredOverride) (*overrideBody, error) {
 	return &overrideBody{Body: out}, nil
 }
 
-// instant reads an RFC 3339 query parameter; empty is the store's now.
+// instant reads an RFC 3339 query parameter; empty is the store's now
+// (Server.now).
 func (s *Server) instant(name, v string) (time.Time, error) {
 	if v == "" {
-		return s.OnCall.DB.Now(), nil
+		return s.now(), nil
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {

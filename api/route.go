@@ -12,10 +12,8 @@ import (
 
 	policyfile "supportline/config"
 	"supportline/errcode"
-	"supportline/oncall"
 	"supportline/routing"
 	"supportline/sla"
-	"supportline/store"
 	"supportline/tickets"
 	"supportline/tokens"
 )
@@ -110,15 +108,7 @@ func (s *Server) registerRoute() {
 			if err != nil {
 				return nil, err
 			}
-			var r routing.Route
-			err = s.OnCall.DB.InTx(ctx, func(tx *store.Tx) error {
-				roster, err := oncall.Snapshot(ctx, tx, at, at)
-				if err != nil {
-					return err
-				}
-				r, err = routing.Decide(routing.NewInput(p, in.Plan, priority, at, roster))
-				return err
-			})
+			r, err := (&routing.Service{DB: s.OnCall.DB, Policy: p}).Explain(ctx, in.Plan, priority, at)
 			if err != nil {
 				return nil, err
 			}
@@ -132,37 +122,32 @@ func (s *Server) registerRoute() {
 	register(s, huma.Operation{OperationID: "sla-due", Method: http.MethodGet, Path: "/sla/due",
 		Summary: "When a response is due", Description: "For a ticket of plan and priority whose clock started at opened.", Tags: []string{"sla"}},
 		tokens.Read, func(_ context.Context, _ tokens.Principal, in *slaQuery) (*slaDueBody, error) {
-			_, pr, opened, err := s.promise(in)
+			e, err := s.explainPromise(in)
 			if err != nil {
 				return nil, err
 			}
 			out := &slaDueBody{}
 			b := &out.Body
-			b.Due = rfc3339(pr.Due(opened).In(pr.Calendar.Location()))
-			b.Target, b.Calendar, b.Opened = pr.Target.String(), pr.Calendar.Name(), rfc3339(opened)
+			b.Due, b.Target, b.Calendar, b.Opened = rfc3339(e.Due), e.Promise.Target.String(), e.Promise.Calendar.Name(), rfc3339(e.Opened)
 			return out, nil
 		})
 	register(s, huma.Operation{OperationID: "sla-explain", Method: http.MethodGet, Path: "/sla/explain",
 		Summary: "How a due time is computed", Description: "The target, the calendar and the business intervals counted.", Tags: []string{"sla"}},
 		tokens.Read, func(_ context.Context, _ tokens.Principal, in *slaQuery) (*slaExplainBody, error) {
-			p, pr, opened, err := s.promise(in)
+			e, err := s.explainPromise(in)
 			if err != nil {
 				return nil, err
 			}
-			loc := pr.Calendar.Location()
-			due := pr.Due(opened).In(loc)
+			pr := e.Promise
 			out := &slaExplainBody{}
 			b := &out.Body
-			var total time.Duration
-			b.Intervals = []slaInterval{}
-			for _, iv := range pr.Counted(opened) {
-				d := iv.End.Sub(iv.Start)
-				total += d
-				b.Intervals = append(b.Intervals, slaInterval{rfc3339(iv.Start), rfc3339(iv.End), sla.FormatDuration(d)})
+			b.Intervals = make([]slaInterval, len(e.Intervals))
+			for i, iv := range e.Intervals {
+				b.Intervals[i] = slaInterval{rfc3339(iv.Start), rfc3339(iv.End), sla.FormatDuration(iv.End.Sub(iv.Start))}
 			}
 			b.Plan, b.Priority, b.Target, b.Calendar = pr.Plan, pr.Priority, pr.Target.String(), pr.Calendar.String()
-			b.Opened, b.Due = rfc3339(opened.In(loc)), rfc3339(due)
-			b.WarnAt, b.Total = rfc3339(pr.WarnAt(opened, due, p.SLA.WarnAt).In(loc)), sla.FormatDuration(total)
+			b.Opened, b.Due = rfc3339(e.Opened.In(pr.Calendar.Location())), rfc3339(e.Due)
+			b.WarnAt, b.Total = rfc3339(e.WarnAt), sla.FormatDuration(e.Total)
 			return out, nil
 		})
 }
@@ -192,26 +177,25 @@ func planPriority(p *policyfile.Policy, plan, priority string) (int, error) {
 	return n, nil
 }
 
-// promise reads an SLA question: the policy, the promise of plan x
-// priority, and the opening instant.
-func (s *Server) promise(in *slaQuery) (*policyfile.Policy, tickets.Promise, time.Time, error) {
+// explainPromise reads an SLA question (plan, priority, opening instant)
+// and answers it with tickets.ExplainPromise.
+func (s *Server) explainPromise(in *slaQuery) (tickets.Explanation, error) {
 	p, err := s.policy()
 	if err != nil {
-		return nil, tickets.Promise{}, time.Time{}, err
+		return tickets.Explanation{}, err
 	}
 	priority, err := planPriority(p, in.Plan, in.Priority)
 	if err != nil {
-		return nil, tickets.Promise{}, time.Time{}, err
+		return tickets.Explanation{}, err
 	}
 	if in.Opened == "" {
-		return nil, tickets.Promise{}, time.Time{}, errcode.New(errcode.Invalid, "opened is required: an RFC 3339 time such as 2024-06-14T16:00:00-06:00")
+		return tickets.Explanation{}, errcode.New(errcode.Invalid, "opened is required: an RFC 3339 time such as 2024-06-14T16:00:00-06:00")
 	}
 	opened, err := time.Parse(time.RFC3339, in.Opened)
 	if err != nil {
-		return nil, tickets.Promise{}, time.Time{}, errcode.Errorf(errcode.Invalid, "opened %q is not an RFC 3339 time such as 2024-06-14T16:00:00-06:00", in.Opened)
+		return tickets.Explanation{}, errcode.Errorf(errcode.Invalid, "opened %q is not an RFC 3339 time such as 2024-06-14T16:00:00-06:00", in.Opened)
 	}
-	pr, err := tickets.PromiseOf(p, in.Plan, priority)
-	return p, pr, opened, err
+	return tickets.ExplainPromise(p, in.Plan, priority, opened)
 }
 
 func rfc3339(t time.Time) string { return t.Format(time.RFC3339Nano) }

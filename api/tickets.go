@@ -178,8 +178,8 @@ func (s *Server) registerTickets() {
 		})
 }
 
-// now is the instant time left is counted at: the database's clock, the
-// one the tickets domain stamps and lists by.
+// now is the database's clock, the one the domains stamp and list by: the
+// instant time left is counted at, and an instant a query leaves out.
 func (s *Server) now() time.Time {
 	if s.Tickets.DB.Now != nil {
 		return s.Tickets.DB.Now()

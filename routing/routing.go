@@ -3,11 +3,13 @@
 // (outside the plan's live hours, or nobody reachable), and says why in
 // words an admin can act on.
 //
-// It is pure: the caller passes the policy, the plan, the priority, the
+// Decide is pure: the caller passes the policy, the plan, the priority, the
 // instant and what the store loaded (schedules, overrides, engineers), and
 // gets a Route back. It never reads the database, the clock, HTTP or Twilio,
-// so the phone line, the SMS wiring and `supportline route explain` all get
-// the same answer for the same inputs.
+// so the phone line, the SMS wiring, `supportline route explain` and the
+// admin API all get the same answer for the same inputs. Service.Explain is
+// the one place that loads those inputs for a question asked of an instant
+// (the CLI's and the API's route explain).
 package routing
 
 import (

@@ -42,15 +42,7 @@ func (a *app) routeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var r routing.Route
-			err = db.InTx(cmd.Context(), func(tx *store.Tx) error {
-				roster, err := oncall.Snapshot(cmd.Context(), tx, t, t)
-				if err != nil {
-					return err
-				}
-				r, err = routing.Decide(routing.NewInput(p, plan, priority, t, roster))
-				return err
-			})
+			r, err := (&routing.Service{DB: db, Policy: p}).Explain(cmd.Context(), plan, priority, t)
 			if err != nil {
 				return err
 			}

@@ -40,22 +40,21 @@ func (q *slaQuery) flags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&q.opened, "opened", "", "when the clock started, RFC 3339, e.g. 2024-06-14T16:00:00-06:00 (required)")
 }
 
-// resolve checks the flags and looks up the promise.
-func (q *slaQuery) resolve(cmd *cobra.Command, policy *config.Policy) (tickets.Promise, time.Time, error) {
+// resolve checks the flags and explains the promise (tickets.ExplainPromise).
+func (q *slaQuery) resolve(cmd *cobra.Command, policy *config.Policy) (tickets.Explanation, error) {
 	switch {
 	case q.plan == "":
-		return tickets.Promise{}, time.Time{}, errcode.Errorf(errcode.Invalid, "--plan is required (plans: %s)", strings.Join(policy.PlanNames(), ", "))
+		return tickets.Explanation{}, errcode.Errorf(errcode.Invalid, "--plan is required (plans: %s)", strings.Join(policy.PlanNames(), ", "))
 	case !cmd.Flags().Changed("priority"):
-		return tickets.Promise{}, time.Time{}, errcode.New(errcode.Invalid, "--priority is required (a priority level such as 1)")
+		return tickets.Explanation{}, errcode.New(errcode.Invalid, "--priority is required (a priority level such as 1)")
 	case q.opened == "":
-		return tickets.Promise{}, time.Time{}, errcode.New(errcode.Invalid, "--opened is required: an RFC 3339 time such as 2024-06-14T16:00:00-06:00")
+		return tickets.Explanation{}, errcode.New(errcode.Invalid, "--opened is required: an RFC 3339 time such as 2024-06-14T16:00:00-06:00")
 	}
 	opened, err := time.Parse(time.RFC3339, q.opened)
 	if err != nil {
-		return tickets.Promise{}, time.Time{}, errcode.Errorf(errcode.Invalid, "--opened %q is not an RFC 3339 time such as 2024-06-14T16:00:00-06:00", q.opened)
+		return tickets.Explanation{}, errcode.Errorf(errcode.Invalid, "--opened %q is not an RFC 3339 time such as 2024-06-14T16:00:00-06:00", q.opened)
 	}
-	p, err := tickets.PromiseOf(policy, q.plan, q.priority)
-	return p, opened, err
+	return tickets.ExplainPromise(policy, q.plan, q.priority, opened)
 }
 
 // slaInterval is one counted business interval, for --json.
@@ -82,29 +81,24 @@ func (a *app) slaDueCommand(explain bool) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		p, opened, err := q.resolve(cmd, policy)
+		e, err := q.resolve(cmd, policy)
 		if err != nil {
 			return err
 		}
-		loc := p.Calendar.Location()
-		due := p.Due(opened).In(loc)
+		p, due := e.Promise, e.Due
 		if !explain {
 			out := map[string]string{
 				"due":      rfc3339(due),
 				"target":   p.Target.String(),
 				"calendar": p.Calendar.Name(),
-				"opened":   rfc3339(opened),
+				"opened":   rfc3339(e.Opened),
 			}
 			return a.emit(out, func() { fmt.Fprintln(a.stdout, rfc3339(due)) })
 		}
-		counted := p.Counted(opened)
-		warn := p.WarnAt(opened, due, policy.SLA.WarnAt).In(loc)
-		var total time.Duration
-		intervals := make([]slaInterval, len(counted))
-		for i, iv := range counted {
-			d := iv.End.Sub(iv.Start)
-			total += d
-			intervals[i] = slaInterval{rfc3339(iv.Start), rfc3339(iv.End), sla.FormatDuration(d)}
+		opened, warn, total := e.Opened.In(p.Calendar.Location()), e.WarnAt, e.Total
+		intervals := make([]slaInterval, len(e.Intervals))
+		for i, iv := range e.Intervals {
+			intervals[i] = slaInterval{rfc3339(iv.Start), rfc3339(iv.End), sla.FormatDuration(iv.End.Sub(iv.Start))}
 		}
 		out := struct {
 			Plan      string        `json:"plan"`
@@ -116,7 +110,7 @@ func (a *app) slaDueCommand(explain bool) *cobra.Command {
 			WarnAt    string        `json:"warn_at"`
 			Intervals []slaInterval `json:"intervals"`
 			Total     string        `json:"total"`
-		}{p.Plan, p.Priority, p.Target.String(), p.Calendar.String(), rfc3339(opened.In(loc)), rfc3339(due), rfc3339(warn), intervals, sla.FormatDuration(total)}
+		}{p.Plan, p.Priority, p.Target.String(), p.Calendar.String(), rfc3339(opened), rfc3339(due), rfc3339(warn), intervals, sla.FormatDuration(total)}
 		return a.emit(out, func() {
 			level := strconv.Itoa(p.Priority)
 			if pr, ok := policy.Priority(p.Priority); ok {
@@ -125,7 +119,7 @@ func (a *app) slaDueCommand(explain bool) *cobra.Command {
 			fmt.Fprintf(a.stdout, "plan:      %s, priority %s\n", p.Plan, level)
 			fmt.Fprintf(a.stdout, "target:    %s\n", targetMeaning(p.Target, p.Calendar))
 			fmt.Fprintf(a.stdout, "calendar:  %s\n", p.Calendar)
-			fmt.Fprintf(a.stdout, "opened:    %s\n", rfc3339(opened.In(loc)))
+			fmt.Fprintf(a.stdout, "opened:    %s\n", rfc3339(opened))
 			fmt.Fprintf(a.stdout, "due:       %s\n", rfc3339(due))
 			fmt.Fprintf(a.stdout, "warning:   %s (sla.warn_at %g of the counted time)\n", rfc3339(warn), policy.SLA.WarnAt)
 			fmt.Fprintln(a.stdout, "counted:")
