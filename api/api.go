@@ -27,6 +27,7 @@ import (
 	"supportline/notify"
 	"supportline/oncall"
 	"supportline/pins"
+	"supportline/routing"
 	"supportline/tickets"
 	"supportline/tokens"
 )
@@ -48,6 +49,7 @@ type Server struct {
 	Notify   *notify.Service
 	Calls    *ivr.Calls
 	Tokens   *tokens.Service
+	Routing  *routing.Service
 	Log      *slog.Logger
 	// Clock is what the per-address limit of bad tokens counts by; nil is
 	// time.Now. Tests freeze it.

@@ -24,6 +24,7 @@ import (
 	"supportline/notify"
 	"supportline/oncall"
 	"supportline/pins"
+	"supportline/routing"
 	"supportline/store"
 	"supportline/store/storetest"
 	"supportline/tickets"
@@ -73,6 +74,7 @@ func newHarness(t *testing.T, db *store.DB) *harness {
 		Notify:   &notify.Service{DB: db},
 		Calls:    &ivr.Calls{DB: db},
 		Tokens:   &tokens.Service{DB: db, Engineers: oc},
+		Routing:  &routing.Service{DB: db, Policy: pol},
 		Log:      log,
 		Clock:    h.limit.Now,
 	}

@@ -12,7 +12,6 @@ import (
 
 	policyfile "supportline/config"
 	"supportline/errcode"
-	"supportline/routing"
 	"supportline/sla"
 	"supportline/tickets"
 	"supportline/tokens"
@@ -108,7 +107,7 @@ func (s *Server) registerRoute() {
 			if err != nil {
 				return nil, err
 			}
-			r, err := (&routing.Service{DB: s.OnCall.DB, Policy: p}).Explain(ctx, in.Plan, priority, at)
+			r, err := s.Routing.Explain(ctx, in.Plan, priority, at)
 			if err != nil {
 				return nil, err
 			}

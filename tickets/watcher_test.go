@@ -1,7 +1,6 @@
 package tickets_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,24 +17,6 @@ import (
 	"supportline/store/storetest"
 	"supportline/tickets"
 )
-
-// logBuffer collects log output; safe for concurrent writers.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // eventLog records OnEvent calls.
 type eventLog struct {
@@ -62,7 +43,7 @@ func (e *eventLog) list() []string {
 	return slices.Clone(e.calls)
 }
 
-func newWatcher(db *store.DB, logs *logBuffer, events *eventLog) *tickets.Watcher {
+func newWatcher(db *store.DB, logs *storetest.LogBuffer, events *eventLog) *tickets.Watcher {
 	return &tickets.Watcher{DB: db, Log: slog.New(slog.NewTextHandler(logs, nil)), OnEvent: events.onEvent}
 }
 
@@ -110,7 +91,7 @@ func TestWatcherWarnsAndBreachesOnTime(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				clock := storetest.ClockOf(db)
-				var logs logBuffer
+				var logs storetest.LogBuffer
 				var events eventLog
 				w := newWatcher(db, &logs, &events)
 				acc, _ := mustAccount(t, db, def, tt.plan)
@@ -165,7 +146,7 @@ func TestWatcherLeavesAnsweredTicketsAlone(t *testing.T) {
 		ctx := context.Background()
 		def := config.Default()
 		clock := storetest.ClockOf(db)
-		var logs logBuffer
+		var logs storetest.LogBuffer
 		var events eventLog
 		w := newWatcher(db, &logs, &events)
 		acc, _ := mustAccount(t, db, def, "premium")
@@ -216,7 +197,7 @@ func TestWatcherCatchesUpInOnePass(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		def := config.Default()
 		clock := storetest.ClockOf(db)
-		var logs logBuffer
+		var logs storetest.LogBuffer
 		var events eventLog
 		w := newWatcher(db, &logs, &events)
 		acc, _ := mustAccount(t, db, def, "premium")
@@ -241,7 +222,7 @@ func TestWatcherRetriesWhenOnEventFails(t *testing.T) {
 		ctx := context.Background()
 		def := config.Default()
 		clock := storetest.ClockOf(db)
-		var logs logBuffer
+		var logs storetest.LogBuffer
 		failing := atomic.Int64{} // ticket number whose OnEvent fails
 		events := eventLog{fail: func(_ tickets.Event, t tickets.Ticket) error {
 			if t.Number == failing.Load() {
@@ -324,7 +305,7 @@ func TestConcurrentWatchersRecordEachEventOnce(t *testing.T) {
 			clock.Set(mustTime(t, "2026-11-18T10:00:00Z").Add(time.Duration(i%7) * time.Second))
 			numbers[mustOpen(t, db, def, tickets.OpenInput{AccountID: acc, Plan: "premium", Priority: 1}).Number] = true
 		}
-		var logs logBuffer
+		var logs storetest.LogBuffer
 		var calls sync.Map // "number kind" -> *atomic.Int64
 		onEvent := func(_ context.Context, _ *store.Tx, ev tickets.Event, tk tickets.Ticket) error {
 			c, _ := calls.LoadOrStore(fmt.Sprintf("%d %s", tk.Number, ev.Kind), new(atomic.Int64))
@@ -414,7 +395,7 @@ func TestRunStopsWithItsContext(t *testing.T) {
 	clock.Set(mustTime(t, "2026-11-18T10:00:00Z"))
 	tk := mustOpen(t, db, def, tickets.OpenInput{AccountID: acc, Plan: "premium", Priority: 1})
 	clock.Set(mustTime(t, "2026-11-18T12:00:00Z"))
-	var logs logBuffer
+	var logs storetest.LogBuffer
 	var events eventLog
 	w := newWatcher(db, &logs, &events)
 	w.Interval = 10 * time.Millisecond

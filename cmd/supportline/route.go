@@ -11,7 +11,6 @@ import (
 	"supportline/config"
 	"supportline/errcode"
 	"supportline/oncall"
-	"supportline/routing"
 	"supportline/store"
 )
 
@@ -34,7 +33,7 @@ func (a *app) routeCommand() *cobra.Command {
 			case !cmd.Flags().Changed("priority"):
 				return errcode.New(errcode.Invalid, "--priority is required (a priority level such as 1)")
 			}
-			db, err := a.openDB(cmd.Context())
+			svc, err := a.services(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -42,7 +41,7 @@ func (a *app) routeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := (&routing.Service{DB: db, Policy: p}).Explain(cmd.Context(), plan, priority, t)
+			r, err := svc.Routing.Explain(cmd.Context(), plan, priority, t)
 			if err != nil {
 				return err
 			}

@@ -178,6 +178,7 @@ func adminAPI(svc *services, log *slog.Logger, corsOrigins []string) *api.Server
 		Notify:      svc.Notify,
 		Calls:       svc.Calls,
 		Tokens:      svc.Tokens,
+		Routing:     svc.Routing,
 		Policy:      svc.OnCall.Policy,
 		Log:         log,
 		Clock:       time.Now,

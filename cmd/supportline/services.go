@@ -11,6 +11,7 @@ import (
 	"supportline/notify"
 	"supportline/oncall"
 	"supportline/pins"
+	"supportline/routing"
 	"supportline/store"
 	"supportline/tickets"
 	"supportline/tokens"
@@ -29,6 +30,7 @@ type services struct {
 	Audit    *audit.Service
 	Calls    *ivr.Calls
 	Tokens   *tokens.Service
+	Routing  *routing.Service
 }
 
 // newServices builds every service on db as literals with every field set.
@@ -51,6 +53,7 @@ func newServices(db *store.DB, policy *config.Policy, log *slog.Logger, secret [
 		Audit:    &audit.Service{DB: db},
 		Calls:    &ivr.Calls{DB: db},
 		Tokens:   &tokens.Service{DB: db, Engineers: oc},
+		Routing:  &routing.Service{DB: db, Policy: policy},
 	}
 }
 
