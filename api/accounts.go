@@ -7,7 +7,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"supportline/accounts"
-	"supportline/tokens"
+	"supportline/auth"
 )
 
 // The inputs and outputs of the account and contact operations. Bodies
@@ -83,7 +83,7 @@ type (
 func (s *Server) registerAccounts() {
 	register(s, huma.Operation{OperationID: "list-accounts", Method: http.MethodGet, Path: "/accounts",
 		Summary: "List accounts", Description: "Every account with its number of current contacts, by name.", Tags: []string{"accounts"}},
-		tokens.Read, func(ctx context.Context, _ tokens.Principal, _ *struct{}) (*accountList, error) {
+		auth.Read, func(ctx context.Context, _ auth.Principal, _ *struct{}) (*accountList, error) {
 			list, err := s.Accounts.Accounts(ctx)
 			if err != nil {
 				return nil, err
@@ -95,7 +95,7 @@ func (s *Server) registerAccounts() {
 	register(s, huma.Operation{OperationID: "get-account", Method: http.MethodGet, Path: "/accounts/{number}",
 		Summary: "Get an account", Description: "The account with its plan and its number of current contacts.",
 		Tags: []string{"accounts"}, Errors: []int{http.StatusNotFound}},
-		tokens.Read, func(ctx context.Context, _ tokens.Principal, in *accountPath) (*accountBody, error) {
+		auth.Read, func(ctx context.Context, _ auth.Principal, in *accountPath) (*accountBody, error) {
 			a, err := s.Accounts.Account(ctx, in.Number)
 			if err != nil {
 				return nil, err
@@ -105,7 +105,7 @@ func (s *Server) registerAccounts() {
 	register(s, huma.Operation{OperationID: "create-account", Method: http.MethodPost, Path: "/accounts", DefaultStatus: http.StatusCreated,
 		Summary: "Create an account", Description: "On a plan of the policy file; the number is generated when left out, refused (409) when taken.",
 		Tags: []string{"accounts"}, Errors: []int{http.StatusConflict}},
-		tokens.AdminWork, func(ctx context.Context, p tokens.Principal, in *newAccount) (*accountBody, error) {
+		auth.AdminWork, func(ctx context.Context, p auth.Principal, in *newAccount) (*accountBody, error) {
 			a, err := s.Accounts.AddAccount(ctx, p.Actor(), accounts.NewAccount{Name: in.Body.Name, Plan: in.Body.Plan, Number: in.Body.Number})
 			if err != nil {
 				return nil, err
@@ -115,7 +115,7 @@ func (s *Server) registerAccounts() {
 	register(s, huma.Operation{OperationID: "rename-account", Method: http.MethodPut, Path: "/accounts/{number}/name",
 		Summary: "Rename an account", Description: "Renaming to the current name changes and records nothing.",
 		Tags: []string{"accounts"}, Errors: []int{http.StatusNotFound}},
-		tokens.AdminWork, func(ctx context.Context, p tokens.Principal, in *accountName) (*accountBody, error) {
+		auth.AdminWork, func(ctx context.Context, p auth.Principal, in *accountName) (*accountBody, error) {
 			a, _, err := s.Accounts.SetName(ctx, p.Actor(), in.Number, in.Body.Name)
 			if err != nil {
 				return nil, err
@@ -125,7 +125,7 @@ func (s *Server) registerAccounts() {
 	register(s, huma.Operation{OperationID: "set-account-plan", Method: http.MethodPut, Path: "/accounts/{number}/plan",
 		Summary: "Move an account to another plan", Description: "Refused (409) when the plan allows fewer named contacts than the account has.",
 		Tags: []string{"accounts"}, Errors: []int{http.StatusNotFound, http.StatusConflict}},
-		tokens.AdminWork, func(ctx context.Context, p tokens.Principal, in *accountPlan) (*accountBody, error) {
+		auth.AdminWork, func(ctx context.Context, p auth.Principal, in *accountPlan) (*accountBody, error) {
 			a, err := s.Accounts.SetPlan(ctx, p.Actor(), in.Number, in.Body.Plan)
 			if err != nil {
 				return nil, err
@@ -138,7 +138,7 @@ func (s *Server) registerContacts() {
 	register(s, huma.Operation{OperationID: "list-contacts", Method: http.MethodGet, Path: "/accounts/{number}/contacts",
 		Summary: "List an account's contacts", Description: "The current (not removed) contacts, by name.",
 		Tags: []string{"contacts"}, Errors: []int{http.StatusNotFound}},
-		tokens.Read, func(ctx context.Context, _ tokens.Principal, in *accountPath) (*contactList, error) {
+		auth.Read, func(ctx context.Context, _ auth.Principal, in *accountPath) (*contactList, error) {
 			list, err := s.Accounts.Contacts(ctx, in.Number)
 			if err != nil {
 				return nil, err
@@ -150,7 +150,7 @@ func (s *Server) registerContacts() {
 	register(s, huma.Operation{OperationID: "get-contact", Method: http.MethodGet, Path: "/contacts/{support_id}",
 		Summary: "Get a contact", Description: "A current (not removed) contact by support ID, with their account and its plan.",
 		Tags: []string{"contacts"}, Errors: []int{http.StatusNotFound}},
-		tokens.Read, func(ctx context.Context, _ tokens.Principal, in *contactPath) (*contactBody, error) {
+		auth.Read, func(ctx context.Context, _ auth.Principal, in *contactPath) (*contactBody, error) {
 			c, err := s.Accounts.Contact(ctx, in.SupportID)
 			if err != nil {
 				return nil, err
@@ -160,7 +160,7 @@ func (s *Server) registerContacts() {
 	register(s, huma.Operation{OperationID: "add-contact", Method: http.MethodPost, Path: "/accounts/{number}/contacts", DefaultStatus: http.StatusCreated,
 		Summary: "Name a contact on an account", Description: "The contact gets a new random support ID; refused (409) at the plan's contact limit.",
 		Tags: []string{"contacts"}, Errors: []int{http.StatusNotFound, http.StatusConflict}},
-		tokens.AdminWork, func(ctx context.Context, p tokens.Principal, in *newContact) (*contactBody, error) {
+		auth.AdminWork, func(ctx context.Context, p auth.Principal, in *newContact) (*contactBody, error) {
 			c, err := s.Accounts.AddContact(ctx, p.Actor(), accounts.NewContact{AccountNumber: in.Number,
 				Name: in.Body.Name, Phone: in.Body.Phone, Email: in.Body.Email})
 			if err != nil {
@@ -171,7 +171,7 @@ func (s *Server) registerContacts() {
 	register(s, huma.Operation{OperationID: "change-contact", Method: http.MethodPatch, Path: "/contacts/{support_id}",
 		Summary: "Change a contact's name, phone or email", Description: "Only the fields given, at least one.",
 		Tags: []string{"contacts"}, Errors: []int{http.StatusNotFound}},
-		tokens.AdminWork, func(ctx context.Context, p tokens.Principal, in *contactChange) (*contactChanged, error) {
+		auth.AdminWork, func(ctx context.Context, p auth.Principal, in *contactChange) (*contactChanged, error) {
 			c, changes, err := s.Accounts.SetContact(ctx, p.Actor(), in.SupportID,
 				accounts.ContactChange{Name: in.Body.Name, Phone: in.Body.Phone, Email: in.Body.Email})
 			if err != nil {
@@ -184,7 +184,7 @@ func (s *Server) registerContacts() {
 	register(s, huma.Operation{OperationID: "remove-contact", Method: http.MethodDelete, Path: "/contacts/{support_id}",
 		Summary: "Remove a contact", Description: "Their support ID stops working and is never given to anyone else; their PIN is forgotten. History stays.",
 		Tags: []string{"contacts"}, Errors: []int{http.StatusNotFound}},
-		tokens.AdminWork, func(ctx context.Context, p tokens.Principal, in *contactPath) (*contactBody, error) {
+		auth.AdminWork, func(ctx context.Context, p auth.Principal, in *contactPath) (*contactBody, error) {
 			c, err := s.Accounts.RemoveContact(ctx, p.Actor(), in.SupportID)
 			if err != nil {
 				return nil, err

@@ -1,5 +1,5 @@
 // Package api is the admin HTTP API: JSON over the domain services under
-// /api/v1 on the admin listener, with bearer tokens (package tokens),
+// /api/v1 on the admin listener, with bearer tokens (package auth),
 // errors as RFC 9457 problem documents mapped from errcode in one place,
 // and an OpenAPI 3.1 document generated from the operations themselves
 // (huma v2), so that the document cannot drift from the code. No rule
@@ -21,6 +21,7 @@ import (
 
 	"supportline/accounts"
 	"supportline/audit"
+	"supportline/auth"
 	policyfile "supportline/config"
 	"supportline/errcode"
 	"supportline/ivr"
@@ -29,7 +30,6 @@ import (
 	"supportline/pins"
 	"supportline/routing"
 	"supportline/tickets"
-	"supportline/tokens"
 )
 
 // Prefix is where the API is mounted on the admin listener.
@@ -48,7 +48,7 @@ type Server struct {
 	Audit    *audit.Service
 	Notify   *notify.Service
 	Calls    *ivr.Calls
-	Tokens   *tokens.Service
+	Tokens   *auth.Tokens
 	Routing  *routing.Service
 	Log      *slog.Logger
 	// Clock is what the per-address limit of bad tokens counts by; nil is
@@ -276,7 +276,7 @@ var errorStatuses = []int{http.StatusBadRequest, http.StatusUnauthorized, http.S
 // register adds an operation that needs action of the caller's token; h
 // gets the token's principal and returns domain errors, which problem
 // answers.
-func register[I, O any](s *Server, op huma.Operation, action tokens.Action, h func(ctx context.Context, p tokens.Principal, in *I) (*O, error)) {
+func register[I, O any](s *Server, op huma.Operation, action auth.Action, h func(ctx context.Context, p auth.Principal, in *I) (*O, error)) {
 	if op.Metadata == nil {
 		op.Metadata = map[string]any{}
 	}
@@ -284,7 +284,7 @@ func register[I, O any](s *Server, op huma.Operation, action tokens.Action, h fu
 	op.MaxBodyBytes = MaxBody + 1 // huma refuses a body that reaches the limit; 64 KiB itself is allowed
 	op.Errors = append(append([]int(nil), errorStatuses...), op.Errors...)
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
-		p, ok := ctx.Value(principalKey{}).(tokens.Principal)
+		p, ok := ctx.Value(principalKey{}).(auth.Principal)
 		if !ok { // authenticate did not run: refuse rather than act as nobody
 			return nil, newError(http.StatusUnauthorized, "a bearer token is required")
 		}

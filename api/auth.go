@@ -13,13 +13,13 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"supportline/tokens"
+	"supportline/auth"
 )
 
-// principalKey is the request context key of the caller's tokens.Principal.
+// principalKey is the request context key of the caller's auth.Principal.
 type principalKey struct{}
 
-// actionKey is the operation metadata key of the tokens.Action it needs.
+// actionKey is the operation metadata key of the auth.Action it needs.
 const actionKey = "supportline-action"
 
 // The limit of bad tokens from one address: after badTokenLimit refused
@@ -57,10 +57,10 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	scheme, text, _ := strings.Cut(header, " ")
-	p, err := tokens.Principal{}, errors.New("not a bearer token")
+	p, err := auth.Principal{}, errors.New("not a bearer token")
 	if strings.EqualFold(scheme, "Bearer") {
 		p, err = s.Tokens.Authenticate(ctx.Context(), strings.TrimLeft(text, " "))
-		if err != nil && !errors.Is(err, tokens.ErrUnauthenticated) {
+		if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
 			s.log().ErrorContext(ctx.Context(), "api: check token", "err", err)
 			_ = huma.WriteErr(s.api, ctx, http.StatusInternalServerError, internalMessage)
 			return
@@ -73,7 +73,7 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		_ = huma.WriteErr(s.api, ctx, http.StatusUnauthorized, "the token is malformed, unknown, expired or revoked")
 		return
 	}
-	action, _ := ctx.Operation().Metadata[actionKey].(tokens.Action)
+	action, _ := ctx.Operation().Metadata[actionKey].(auth.Action)
 	if action == "" || !p.Allows(action) {
 		_ = huma.WriteErr(s.api, ctx, http.StatusForbidden, fmt.Sprintf("token %s has role %s, which may not %s", p.Name, p.Role, describe(action)))
 		return
@@ -82,17 +82,17 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 }
 
 // describe names an action in a refusal.
-func describe(a tokens.Action) string {
+func describe(a auth.Action) string {
 	switch a {
-	case tokens.Read:
+	case auth.Read:
 		return "read"
-	case tokens.ReadSecrets:
+	case auth.ReadSecrets:
 		return "read secrets such as a PIN's status"
-	case tokens.TicketWork:
+	case auth.TicketWork:
 		return "work tickets"
-	case tokens.OverrideOwn:
+	case auth.OverrideOwn:
 		return "change overrides"
-	case tokens.AdminWork:
+	case auth.AdminWork:
 		return "make this change (it needs an admin token)"
 	default:
 		return "do this"

@@ -9,20 +9,20 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"supportline/auth"
 	"supportline/store"
 	"supportline/store/storetest"
-	"supportline/tokens"
 )
 
 func TestAPIAuth(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		h := newHarness(t, db)
 		ctx := context.Background()
-		revoked := h.token("gone", tokens.Admin, "")
+		revoked := h.token("gone", auth.Admin, "")
 		if err := h.srv.Tokens.Revoke(ctx, "setup", "gone"); err != nil {
 			t.Fatal(err)
 		}
-		_, expired, err := h.srv.Tokens.Create(ctx, "setup", tokens.NewToken{Name: "brief", Role: tokens.Admin, TTL: time.Hour})
+		_, expired, err := h.srv.Tokens.Create(ctx, "setup", auth.NewToken{Name: "brief", Role: auth.Admin, TTL: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,10 +8,10 @@ import (
 	"testing"
 
 	"supportline/api"
+	"supportline/auth"
 	"supportline/oncall"
 	"supportline/store"
 	"supportline/store/storetest"
-	"supportline/tokens"
 	"supportline/web"
 )
 
@@ -20,7 +20,7 @@ import (
 func corsServer(t *testing.T, origins ...string) string {
 	t.Helper()
 	db := storetest.Open(t, store.SQLite)
-	srv := &api.Server{Tokens: &tokens.Service{DB: db, Engineers: &oncall.Service{DB: db, Policy: policy(t)}}, CORSOrigins: origins}
+	srv := &api.Server{Tokens: &auth.Tokens{DB: db, Engineers: &oncall.Service{DB: db, Policy: policy(t)}}, CORSOrigins: origins}
 	w := web.New(db, slog.New(slog.DiscardHandler))
 	srv.Mount(w.Admin)
 	ts := httptest.NewServer(w.Admin)

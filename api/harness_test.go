@@ -19,6 +19,7 @@ import (
 
 	"supportline/api"
 	"supportline/audit"
+	"supportline/auth"
 	"supportline/config"
 	"supportline/ivr"
 	"supportline/notify"
@@ -28,7 +29,6 @@ import (
 	"supportline/store"
 	"supportline/store/storetest"
 	"supportline/tickets"
-	"supportline/tokens"
 	"supportline/web"
 )
 
@@ -73,7 +73,7 @@ func newHarness(t *testing.T, db *store.DB) *harness {
 		Audit:    &audit.Service{DB: db},
 		Notify:   &notify.Service{DB: db},
 		Calls:    &ivr.Calls{DB: db},
-		Tokens:   &tokens.Service{DB: db, Engineers: oc},
+		Tokens:   &auth.Tokens{DB: db, Engineers: oc},
 		Routing:  &routing.Service{DB: db, Policy: pol},
 		Log:      log,
 		Clock:    h.limit.Now,
@@ -86,9 +86,9 @@ func newHarness(t *testing.T, db *store.DB) *harness {
 	if _, err := oc.AddEngineer(ctx, "setup", oncall.NewEngineer{Handle: "alice", Name: "Alice", Phone: "+17205550111"}); err != nil {
 		t.Fatal(err)
 	}
-	h.admin = h.token("crm", tokens.Admin, "")
-	h.viewer = h.token("dash", tokens.Viewer, "")
-	h.engineer = h.token("alice.phone", tokens.Engineer, "alice")
+	h.admin = h.token("crm", auth.Admin, "")
+	h.viewer = h.token("dash", auth.Viewer, "")
+	h.engineer = h.token("alice.phone", auth.Engineer, "alice")
 
 	// The document the server serves, fetched without a token.
 	res, err := http.Get(h.http.URL + api.Prefix + "/openapi.json")
@@ -116,9 +116,9 @@ func newHarness(t *testing.T, db *store.DB) *harness {
 }
 
 // token creates a token and returns its text.
-func (h *harness) token(name string, role tokens.Role, engineer string) string {
+func (h *harness) token(name string, role auth.Role, engineer string) string {
 	h.t.Helper()
-	_, text, err := h.srv.Tokens.Create(context.Background(), "setup", tokens.NewToken{Name: name, Role: role, Engineer: engineer})
+	_, text, err := h.srv.Tokens.Create(context.Background(), "setup", auth.NewToken{Name: name, Role: role, Engineer: engineer})
 	if err != nil {
 		h.t.Fatal(err)
 	}

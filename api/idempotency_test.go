@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"supportline/api"
+	"supportline/auth"
 	"supportline/store"
 	"supportline/store/storetest"
-	"supportline/tokens"
 )
 
 // send is harness.do with extra request headers, and errors (not fatal)
@@ -109,7 +109,7 @@ func TestIdempotencyReplay(t *testing.T) {
 				want(t, http.StatusUnprocessableEntity)
 		})
 		t.Run("another token's same key is another request", func(t *testing.T) {
-			other := h.token("crm2", tokens.Admin, "")
+			other := h.token("crm2", auth.Admin, "")
 			res := h.send("POST", "/accounts", other, acme, key("crm-create-1")).want(t, http.StatusCreated)
 			if bytes.Equal(res.Body, first.Body) || res.Header.Get(api.ReplayedHeader) != "" {
 				t.Errorf("another token got the first token's answer: %s", res.Body)

@@ -11,9 +11,9 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"supportline/auth"
 	"supportline/errcode"
 	"supportline/oncall"
-	"supportline/tokens"
 )
 
 // The inputs and outputs of the engineer, schedule, override and on-call
@@ -169,7 +169,7 @@ func (s *Server) registerOnCall() {
 	s.registerRoute()
 	register(s, huma.Operation{OperationID: "get-oncall", Method: http.MethodGet, Path: "/oncall",
 		Summary: "Who is on call", Description: "In every schedule, at an instant (now by default), overrides applied.", Tags: []string{"schedules"}},
-		tokens.Read, func(ctx context.Context, _ tokens.Principal, in *onCallQuery) (*onCallBody, error) {
+		auth.Read, func(ctx context.Context, _ auth.Principal, in *onCallQuery) (*onCallBody, error) {
 			at, err := s.instant("at", in.At)
 			if err != nil {
 				return nil, err
@@ -188,7 +188,7 @@ func (s *Server) registerEngineers() {
 	tags := []string{"engineers"}
 	register(s, huma.Operation{OperationID: "list-engineers", Method: http.MethodGet, Path: "/engineers",
 		Summary: "List engineers", Description: "With the schedules each is a member of, by handle.", Tags: tags},
-		tokens.Read, func(ctx context.Context, _ tokens.Principal, _ *struct{}) (*engineerList, error) {
+		auth.Read, func(ctx context.Context, _ auth.Principal, _ *struct{}) (*engineerList, error) {
 			es, err := s.OnCall.Engineers(ctx)
 			if err != nil {
 				return nil, err
@@ -202,7 +202,7 @@ func (s *Server) registerEngineers() {
 		})
 	register(s, huma.Operation{OperationID: "get-engineer", Method: http.MethodGet, Path: "/engineers/{handle}",
 		Summary: "Get an engineer", Description: "The engineer by handle.", Tags: tags, Errors: []int{http.StatusNotFound}},
-		tokens.Read, func(ctx context.Context, _ tokens.Principal, in *handlePath) (*engineerBody, error) {
+		auth.Read, func(ctx context.Context, _ auth.Principal, in *handlePath) (*engineerBody, error) {
 			e, err := s.OnCall.Engineer(ctx, in.Handle)
 			if err != nil {
 				return nil, err
@@ -211,7 +211,7 @@ func (s *Server) registerEngineers() {
 		})
 	register(s, huma.Operation{OperationID: "add-engineer", Method: http.MethodPost, Path: "/engineers", DefaultStatus: http.StatusCreated,
 		Summary: "Add an engineer", Description: "Refused (409) when the handle is taken.", Tags: tags, Errors: []int{http.StatusConflict}},
-		tokens.AdminWork, func(ctx context.Context, p tokens.Principal, in *newEngineer) (*engineerBody, error) {
+		auth.AdminWork, func(ctx context.Context, p auth.Principal, in *newEngineer) (*engineerBody, error) {
 			b := in.Body
 			e, err := s.OnCall.AddEngineer(ctx, p.Actor(), oncall.NewEngineer{Handle: b.Handle, Name: b.Name, Phone: b.Phone,
 				Email: b.Email, NoSMS: b.SMS != nil && !*b.SMS})
@@ -223,7 +223,7 @@ func (s *Server) registerEngineers() {
 	register(s, huma.Operation{OperationID: "change-engineer", Method: http.MethodPatch, Path: "/engineers/{handle}",
 		Summary: "Change an engineer's name, phone, email or SMS setting", Description: "Only the fields given, at least one.",
 		Tags: tags, Errors: []int{http.StatusNotFound}},
-		tokens.AdminWork, func(ctx context.Context, p tokens.Principal, in *engineerChange) (*engineerChanged, error) {
+		auth.AdminWork, func(ctx context.Context, p auth.Principal, in *engineerChange) (*engineerChanged, error) {
 			b := in.Body
 			e, changes, err := s.OnCall.SetEngineer(ctx, p.Actor(), in.Handle,
 				oncall.EngineerChange{Name: b.Name, Phone: b.Phone, Email: b.Email, SMS: b.SMS})
@@ -237,7 +237,7 @@ func (s *Server) registerEngineers() {
 	register(s, huma.Operation{OperationID: "remove-engineer", Method: http.MethodDelete, Path: "/engineers/{handle}",
 		Summary: "Remove an engineer", Description: "Refused (409) while they are a member of a schedule or cover an override that has not ended.",
 		Tags: tags, Errors: []int{http.StatusNotFound, http.StatusConflict}},
-		tokens.AdminWork, func(ctx context.Context, p tokens.Principal, in *handlePath) (*engineerBody, error) {
+		auth.AdminWork, func(ctx context.Context, p auth.Principal, in *handlePath) (*engineerBody, error) {
 			e, err := s.OnCall.RemoveEngineer(ctx, p.Actor(), in.Handle)
 			if err != nil {
 				return nil, err
@@ -256,7 +256,7 @@ func (s *Server) registerSchedules() {
 	tags := []string{"schedules"}
 	register(s, huma.Operation{OperationID: "list-schedules", Method: http.MethodGet, Path: "/schedules",
 		Summary: "List schedules", Description: "Every rotation with its members, by name.", Tags: tags},
-		tokens.Read, func(ctx context.Context, _ tokens.Principal, _ *struct{}) (*scheduleList, error) {
+		auth.Read, func(ctx context.Context, _ auth.Principal, _ *struct{}) (*scheduleList, error) {
 			ss, err := s.OnCall.Schedules(ctx)
 			if err != nil {
 				return nil, err
@@ -272,13 +272,13 @@ func (s *Server) registerSchedules() {
 		})
 	register(s, huma.Operation{OperationID: "get-schedule", Method: http.MethodGet, Path: "/schedules/{name}",
 		Summary: "Get a schedule", Description: "The schedule with its members in rotation order.", Tags: tags, Errors: []int{http.StatusNotFound}},
-		tokens.Read, func(ctx context.Context, _ tokens.Principal, in *schedulePath) (*scheduleBody, error) {
+		auth.Read, func(ctx context.Context, _ auth.Principal, in *schedulePath) (*scheduleBody, error) {
 			return scheduleAnswer(s.OnCall.Schedule(ctx, in.Name))
 		})
 	register(s, huma.Operation{OperationID: "add-schedule", Method: http.MethodPost, Path: "/schedules", DefaultStatus: http.StatusCreated,
 		Summary: "Add a rotation", Description: "Refused (404) when a member is not an engineer, (409) when the name is taken.",
 		Tags: tags, Errors: []int{http.StatusNotFound, http.StatusConflict}},
-		tokens.AdminWork, func(ctx context.Context, p tokens.Principal, in *newSchedule) (*scheduleBody, error) {
+		auth.AdminWork, func(ctx context.Context, p auth.Principal, in *newSchedule) (*scheduleBody, error) {
 			b := in.Body
 			d, err := time.ParseDuration(strings.TrimSpace(b.Shift))
 			if err != nil {
@@ -294,7 +294,7 @@ func (s *Server) registerSchedules() {
 	register(s, huma.Operation{OperationID: "set-schedule-members", Method: http.MethodPut, Path: "/schedules/{name}/members",
 		Summary: "Replace a schedule's members", Description: "The new rotation order; unknown handles are 404, all named at once.",
 		Tags: tags, Errors: []int{http.StatusNotFound}},
-		tokens.AdminWork, func(ctx context.Context, p tokens.Principal, in *scheduleMembers) (*scheduleBody, error) {
+		auth.AdminWork, func(ctx context.Context, p auth.Principal, in *scheduleMembers) (*scheduleBody, error) {
 			return scheduleAnswer(s.OnCall.SetMembers(ctx, p.Actor(), in.Name, in.Body.Members))
 		})
 	register(s, huma.Operation{OperationID: "remove-schedule", Method: http.MethodDelete, Path: "/schedules/{name}",
@@ -302,7 +302,7 @@ func (s *Server) registerSchedules() {
 		Description: "Refused (409) when an escalation policy of the policy file names it, unless force=true. " +
 			"The conflict's detail is the CLI's and says --force: over the API, that is ?force=true.",
 		Tags: tags, Errors: []int{http.StatusNotFound, http.StatusConflict}},
-		tokens.AdminWork, func(ctx context.Context, p tokens.Principal, in *scheduleRemoval) (*scheduleBody, error) {
+		auth.AdminWork, func(ctx context.Context, p auth.Principal, in *scheduleRemoval) (*scheduleBody, error) {
 			sch, err := s.OnCall.RemoveSchedule(ctx, p.Actor(), in.Name, in.Force)
 			if errcode.Is(err, errcode.Conflict) { // the only conflict: a policy names it
 				err = errcode.Errorf(errcode.Conflict, "%s (?force=true)", errcode.Message(err))
@@ -313,12 +313,12 @@ func (s *Server) registerSchedules() {
 		Summary: "A schedule's shifts", Description: "From an instant on, overrides applied, the shift in force at from first: " +
 			"the next n, or those that start before to.",
 		Tags: tags, Errors: []int{http.StatusNotFound}},
-		tokens.Read, s.shifts)
+		auth.Read, s.shifts)
 }
 
 // shifts answers list-shifts: Upcoming for n, or for the shifts of
 // [from, to), which it cuts from Upcoming's first maxShifts+1.
-func (s *Server) shifts(ctx context.Context, _ tokens.Principal, in *shiftsQuery) (*shiftsBody, error) {
+func (s *Server) shifts(ctx context.Context, _ auth.Principal, in *shiftsQuery) (*shiftsBody, error) {
 	from, err := s.instant("from", in.From)
 	if err != nil {
 		return nil, err
@@ -380,7 +380,7 @@ func (s *Server) registerOverrides() {
 	register(s, huma.Operation{OperationID: "list-overrides", Method: http.MethodGet, Path: "/overrides",
 		Summary: "List overrides", Description: "Those that have not ended (all=true: also past ones), by start.",
 		Tags: tags, Errors: []int{http.StatusNotFound}},
-		tokens.Read, func(ctx context.Context, _ tokens.Principal, in *overridesQuery) (*overrideList, error) {
+		auth.Read, func(ctx context.Context, _ auth.Principal, in *overridesQuery) (*overrideList, error) {
 			after := s.OnCall.DB.Now()
 			if in.All {
 				after = time.Time{}
@@ -403,7 +403,7 @@ func (s *Server) registerOverrides() {
 		Description: "Where overrides overlap, the newest wins. An override cannot end in the past; one whose start is past starts now, and says so. " +
 			"An engineer token may override only the schedules its engineer is a member of.",
 		Tags: tags, Errors: []int{http.StatusNotFound}},
-		tokens.OverrideOwn, func(ctx context.Context, p tokens.Principal, in *newOverride) (*overrideBody, error) {
+		auth.OverrideOwn, func(ctx context.Context, p auth.Principal, in *newOverride) (*overrideBody, error) {
 			b := in.Body
 			if err := s.mayOverride(ctx, p, b.Schedule); err != nil {
 				return nil, err
@@ -417,7 +417,7 @@ func (s *Server) registerOverrides() {
 	register(s, huma.Operation{OperationID: "remove-override", Method: http.MethodDelete, Path: "/overrides/{id}",
 		Summary: "Remove an override", Description: "An engineer token may remove only overrides of the schedules its engineer is a member of.",
 		Tags: tags, Errors: []int{http.StatusNotFound}},
-		tokens.OverrideOwn, func(ctx context.Context, p tokens.Principal, in *overridePath) (*overrideBody, error) {
+		auth.OverrideOwn, func(ctx context.Context, p auth.Principal, in *overridePath) (*overrideBody, error) {
 			all, err := s.OnCall.Overrides(ctx, "", time.Time{})
 			if err != nil {
 				return nil, err
@@ -444,7 +444,7 @@ func (s *Server) registerOverrides() {
 
 // mayOverride applies tokens' rule to the named schedule's members: an
 // unknown schedule is 404, a schedule the token may not change is 403.
-func (s *Server) mayOverride(ctx context.Context, p tokens.Principal, schedule string) error {
+func (s *Server) mayOverride(ctx context.Context, p auth.Principal, schedule string) error {
 	if p.MayOverride(nil) { // an admin: the domain reports an unknown schedule
 		return nil
 	}

@@ -8,9 +8,9 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"supportline/audit"
+	"supportline/auth"
 	"supportline/ivr"
 	"supportline/notify"
-	"supportline/tokens"
 )
 
 // The inputs and outputs of the read-only records: calls, the SMS outbox
@@ -58,7 +58,7 @@ func (s *Server) registerRecords() {
 	register(s, huma.Operation{OperationID: "list-calls", Method: http.MethodGet, Path: "/calls",
 		Summary: "List phone calls", Description: "Newest first, a page at a time: when more follow, next_cursor is the cursor of the next page (keyset).",
 		Tags: []string{"calls"}},
-		tokens.Read, func(ctx context.Context, _ tokens.Principal, in *callFilter) (*callPage, error) {
+		auth.Read, func(ctx context.Context, _ auth.Principal, in *callFilter) (*callPage, error) {
 			page, err := s.Calls.List(ctx, ivr.CallFilter{Limit: in.Limit, Cursor: in.Cursor})
 			if err != nil {
 				return nil, err
@@ -68,7 +68,7 @@ func (s *Server) registerRecords() {
 	register(s, huma.Operation{OperationID: "get-call", Method: http.MethodGet, Path: "/calls/{sid}",
 		Summary: "Get a phone call", Description: "Who called, when, and how the call ended.",
 		Tags: []string{"calls"}, Errors: []int{http.StatusNotFound}},
-		tokens.Read, func(ctx context.Context, _ tokens.Principal, in *callPath) (*callBody, error) {
+		auth.Read, func(ctx context.Context, _ auth.Principal, in *callPath) (*callBody, error) {
 			c, err := s.Calls.Get(ctx, in.Sid)
 			if err != nil {
 				return nil, err
@@ -78,7 +78,7 @@ func (s *Server) registerRecords() {
 	register(s, huma.Operation{OperationID: "list-outbox", Method: http.MethodGet, Path: "/outbox",
 		Summary: "List outgoing SMS", Description: "Deliveries of the SMS outbox, newest first, and how each went.",
 		Tags: []string{"outbox"}},
-		tokens.Read, func(ctx context.Context, _ tokens.Principal, in *outboxFilter) (*outboxList, error) {
+		auth.Read, func(ctx context.Context, _ auth.Principal, in *outboxFilter) (*outboxList, error) {
 			list, err := s.Notify.List(ctx, notify.Filter{FailedOnly: in.Failed, Limit: in.Limit})
 			if err != nil {
 				return nil, err
@@ -91,7 +91,7 @@ func (s *Server) registerRecords() {
 		Summary: "Read the audit log", Description: "The newest events matching every filter given, oldest first. " +
 			"Changes made through the API have the actor token:NAME.",
 		Tags: []string{"audit"}},
-		tokens.Read, func(ctx context.Context, _ tokens.Principal, in *auditFilter) (*auditList, error) {
+		auth.Read, func(ctx context.Context, _ auth.Principal, in *auditFilter) (*auditList, error) {
 			events, err := s.Audit.List(ctx, audit.Filter{Subject: in.Subject, Actor: in.Actor, SupportID: in.SupportID,
 				Since: in.Since, Until: in.Until, Limit: in.Limit})
 			if err != nil {

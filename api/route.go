@@ -10,11 +10,11 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"supportline/auth"
 	policyfile "supportline/config"
 	"supportline/errcode"
 	"supportline/sla"
 	"supportline/tickets"
-	"supportline/tokens"
 )
 
 // The route and SLA questions: what `supportline route explain`, `sla due`
@@ -94,7 +94,7 @@ func (s *Server) registerRoute() {
 	register(s, huma.Operation{OperationID: "explain-route", Method: http.MethodGet, Path: "/route/explain",
 		Summary: "Where a call would go, and why", Description: "The decision the phone line would take for a call of plan and priority at an instant, " +
 			"from the policy file and who is on call, with every reason.", Tags: []string{"routing"}},
-		tokens.Read, func(ctx context.Context, _ tokens.Principal, in *routeQuery) (*routeBody, error) {
+		auth.Read, func(ctx context.Context, _ auth.Principal, in *routeQuery) (*routeBody, error) {
 			p, err := s.policy()
 			if err != nil {
 				return nil, err
@@ -120,7 +120,7 @@ func (s *Server) registerRoute() {
 		})
 	register(s, huma.Operation{OperationID: "sla-due", Method: http.MethodGet, Path: "/sla/due",
 		Summary: "When a response is due", Description: "For a ticket of plan and priority whose clock started at opened.", Tags: []string{"sla"}},
-		tokens.Read, func(_ context.Context, _ tokens.Principal, in *slaQuery) (*slaDueBody, error) {
+		auth.Read, func(_ context.Context, _ auth.Principal, in *slaQuery) (*slaDueBody, error) {
 			e, err := s.explainPromise(in)
 			if err != nil {
 				return nil, err
@@ -132,7 +132,7 @@ func (s *Server) registerRoute() {
 		})
 	register(s, huma.Operation{OperationID: "sla-explain", Method: http.MethodGet, Path: "/sla/explain",
 		Summary: "How a due time is computed", Description: "The target, the calendar and the business intervals counted.", Tags: []string{"sla"}},
-		tokens.Read, func(_ context.Context, _ tokens.Principal, in *slaQuery) (*slaExplainBody, error) {
+		auth.Read, func(_ context.Context, _ auth.Principal, in *slaQuery) (*slaExplainBody, error) {
 			e, err := s.explainPromise(in)
 			if err != nil {
 				return nil, err

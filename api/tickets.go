@@ -7,10 +7,10 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"supportline/auth"
 	"supportline/errcode"
 	"supportline/ivr"
 	"supportline/tickets"
-	"supportline/tokens"
 )
 
 // The inputs and outputs of the ticket operations.
@@ -110,7 +110,7 @@ func (s *Server) registerTickets() {
 			"when more follow, next_cursor is the cursor of the next page (keyset, so a deep page costs what the first does). " +
 			"Every filter given must hold.",
 		Tags: []string{"tickets"}, Errors: []int{http.StatusNotFound}},
-		tokens.Read, func(ctx context.Context, _ tokens.Principal, in *ticketFilter) (*ticketPage, error) {
+		auth.Read, func(ctx context.Context, _ auth.Principal, in *ticketFilter) (*ticketPage, error) {
 			page, err := s.Tickets.List(ctx, tickets.Filter{Open: in.Open, AccountNumber: in.Account, Priority: in.Priority,
 				Breached: in.Breached, DueBefore: in.DueBefore, OpenedFrom: in.OpenedFrom, OpenedTo: in.OpenedTo,
 				Sort: tickets.Sort(in.Sort), Limit: in.Limit, Cursor: in.Cursor})
@@ -129,7 +129,7 @@ func (s *Server) registerTickets() {
 	register(s, huma.Operation{OperationID: "get-ticket", Method: http.MethodGet, Path: "/tickets/{number}",
 		Summary: "Get a ticket", Description: "With its promise, the call that opened it, its voicemail and its history.",
 		Tags: []string{"tickets"}, Errors: []int{http.StatusNotFound}},
-		tokens.Read, func(ctx context.Context, _ tokens.Principal, in *ticketPath) (*shownTicket, error) {
+		auth.Read, func(ctx context.Context, _ auth.Principal, in *ticketPath) (*shownTicket, error) {
 			return s.showTicket(ctx, in.Number)
 		})
 	register(s, huma.Operation{OperationID: "ack-ticket", Method: http.MethodPost, Path: "/tickets/{number}/ack",
@@ -137,7 +137,7 @@ func (s *Server) registerTickets() {
 			"An engineer token acknowledges as its own engineer (another engineer is 403); an admin token names the engineer. " +
 			"A ticket that has its first response keeps it (changed: false); one resolved without a response cannot get one (409).",
 		Tags: []string{"tickets"}, Errors: []int{http.StatusNotFound, http.StatusConflict}},
-		tokens.TicketWork, func(ctx context.Context, p tokens.Principal, in *ticketAck) (*changedTicket, error) {
+		auth.TicketWork, func(ctx context.Context, p auth.Principal, in *ticketAck) (*changedTicket, error) {
 			handle := ""
 			if in.Body != nil {
 				handle = in.Body.Engineer
@@ -155,7 +155,7 @@ func (s *Server) registerTickets() {
 		Summary: "Add a note to a ticket", Description: "A `note` event \"by token:NAME: TEXT\" in the ticket's history; resolved tickets take notes too. " +
 			"Answers the ticket with its history.",
 		Tags: []string{"tickets"}, Errors: []int{http.StatusNotFound}},
-		tokens.TicketWork, func(ctx context.Context, p tokens.Principal, in *ticketNote) (*changedTicket, error) {
+		auth.TicketWork, func(ctx context.Context, p auth.Principal, in *ticketNote) (*changedTicket, error) {
 			if _, err := s.Tickets.Note(ctx, p.Actor(), in.Number, in.Body.Text); err != nil {
 				return nil, err
 			}
@@ -165,14 +165,14 @@ func (s *Server) registerTickets() {
 	register(s, huma.Operation{OperationID: "resolve-ticket", Method: http.MethodPost, Path: "/tickets/{number}/resolve",
 		Summary: "Resolve a ticket", Description: "A resolved ticket never warns or breaches, even without a response; resolving one again changes nothing.",
 		Tags: []string{"tickets"}, Errors: []int{http.StatusNotFound}},
-		tokens.TicketWork, func(ctx context.Context, p tokens.Principal, in *ticketPath) (*changedTicket, error) {
+		auth.TicketWork, func(ctx context.Context, p auth.Principal, in *ticketPath) (*changedTicket, error) {
 			t, changed, err := s.Tickets.Resolve(ctx, p.Actor(), in.Number)
 			return s.changedTicket(t, changed, err)
 		})
 	register(s, huma.Operation{OperationID: "reopen-ticket", Method: http.MethodPost, Path: "/tickets/{number}/reopen",
 		Summary: "Reopen a resolved ticket", Description: "It keeps the promise it was opened with; reopening an open ticket changes nothing.",
 		Tags: []string{"tickets"}, Errors: []int{http.StatusNotFound}},
-		tokens.TicketWork, func(ctx context.Context, p tokens.Principal, in *ticketPath) (*changedTicket, error) {
+		auth.TicketWork, func(ctx context.Context, p auth.Principal, in *ticketPath) (*changedTicket, error) {
 			t, changed, err := s.Tickets.Reopen(ctx, p.Actor(), in.Number)
 			return s.changedTicket(t, changed, err)
 		})

@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"supportline/accounts"
+	"supportline/auth"
 	"supportline/config"
 	"supportline/errcode"
 	"supportline/ivr"
 	"supportline/oncall"
 	"supportline/store"
-	"supportline/tokens"
 )
 
 // What seedDemo creates, and so what "demo data" is: a database whose
@@ -238,9 +238,9 @@ const demoTokenName = "demo"
 // demoAdminToken makes (or replaces: its text is shown only once, so the
 // banner of every start needs a new one) the demo's admin token, whose
 // changes the audit log records as token:demo.
-func demoAdminToken(ctx context.Context, svc *tokens.Service) (string, error) {
+func demoAdminToken(ctx context.Context, svc *auth.Tokens) (string, error) {
 	const actor = "demo"
-	n := tokens.NewToken{Name: demoTokenName, Role: tokens.Admin}
+	n := auth.NewToken{Name: demoTokenName, Role: auth.Admin}
 	_, text, err := svc.Create(ctx, actor, n)
 	if errcode.Is(err, errcode.Conflict) {
 		if err = svc.Revoke(ctx, actor, demoTokenName); err == nil {

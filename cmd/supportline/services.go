@@ -6,6 +6,7 @@ import (
 
 	"supportline/accounts"
 	"supportline/audit"
+	"supportline/auth"
 	"supportline/config"
 	"supportline/ivr"
 	"supportline/notify"
@@ -14,7 +15,6 @@ import (
 	"supportline/routing"
 	"supportline/store"
 	"supportline/tickets"
-	"supportline/tokens"
 )
 
 // services are the domain services on one database and policy, built once
@@ -29,7 +29,7 @@ type services struct {
 	Notify   *notify.Service
 	Audit    *audit.Service
 	Calls    *ivr.Calls
-	Tokens   *tokens.Service
+	Tokens   *auth.Tokens
 	Routing  *routing.Service
 }
 
@@ -52,7 +52,7 @@ func newServices(db *store.DB, policy *config.Policy, log *slog.Logger, secret [
 		Notify:   &notify.Service{DB: db},
 		Audit:    &audit.Service{DB: db},
 		Calls:    &ivr.Calls{DB: db},
-		Tokens:   &tokens.Service{DB: db, Engineers: oc},
+		Tokens:   &auth.Tokens{DB: db, Engineers: oc},
 		Routing:  &routing.Service{DB: db, Policy: policy},
 	}
 }

@@ -6,19 +6,19 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"supportline/auth"
 	"supportline/oncall"
-	"supportline/tokens"
 )
 
 // tokensService builds the token service on the database. It is built
 // here rather than in services.go (the lead's file) until that file grows
 // a field for it.
-func (a *app) tokensService(ctx context.Context) (*tokens.Service, error) {
+func (a *app) tokensService(ctx context.Context) (*auth.Tokens, error) {
 	db, err := a.openDB(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &tokens.Service{DB: db, Engineers: &oncall.Service{DB: db}}, nil
+	return &auth.Tokens{DB: db, Engineers: &oncall.Service{DB: db}}, nil
 }
 
 func (a *app) tokenCommand() *cobra.Command {
@@ -33,7 +33,7 @@ func (a *app) tokenCommand() *cobra.Command {
 			if name == "" || role == "" {
 				return usageError{fmt.Sprintf("%s needs --name NAME and --role admin|engineer|viewer (usage: %s)", cmd.CommandPath(), cmd.UseLine())}
 			}
-			ttl, err := tokens.ParseTTL(expires)
+			ttl, err := auth.ParseTTL(expires)
 			if err != nil {
 				return err
 			}
@@ -41,7 +41,7 @@ func (a *app) tokenCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			t, text, err := svc.Create(cmd.Context(), a.who(), tokens.NewToken{Name: name, Role: tokens.Role(role), Engineer: engineer, TTL: ttl})
+			t, text, err := svc.Create(cmd.Context(), a.who(), auth.NewToken{Name: name, Role: auth.Role(role), Engineer: engineer, TTL: ttl})
 			if err != nil {
 				return err
 			}

@@ -1,8 +1,9 @@
-// Package tokens owns the API tokens of the admin HTTP API: creating one
-// (its text shown once, only a hash stored), listing, revoking, turning a
-// bearer token into a [Principal], and the roles' rule of who may do what
-// ([Role.Allows], [Principal.MayOverride]), which the console reuses.
-package tokens
+// Package auth is who may use the admin surface and what they may do: the
+// API tokens of the admin HTTP API ([Tokens]: created with their text shown
+// once, only a hash stored, listed, revoked, turned into a [Principal]),
+// the console's users and sessions ([Users]), and the one rule of who may
+// do what ([Role.Allows], [Principal.MayOverride]) that every face asks.
+package auth
 
 import (
 	"context"
@@ -40,16 +41,16 @@ const (
 	MinTTL     = time.Hour
 )
 
-// Service creates, lists, revokes and authenticates tokens. Build it as a
+// Tokens creates, lists, revokes and authenticates tokens. Build it as a
 // literal with every field set.
-type Service struct {
+type Tokens struct {
 	DB *store.DB
 	// Engineers checks, inside the creating transaction, that an engineer
 	// token's engineer exists.
 	Engineers *oncall.Service
 }
 
-// Token is a stored token as [Service.List] shows it: never its text or
+// Token is a stored token as [Tokens.List] shows it: never its text or
 // hash.
 type Token struct {
 	ID         int64      `db:"id" json:"-"`
@@ -64,7 +65,7 @@ type Token struct {
 	Expired bool `db:"-" json:"expired"`
 }
 
-// NewToken is the input of [Service.Create].
+// NewToken is the input of [Tokens.Create].
 type NewToken struct {
 	Name string
 	Role Role
@@ -126,7 +127,7 @@ func lifetime(d time.Duration) string {
 
 // Create stores a new token and returns it with its text, which is shown
 // this once: only its SHA-256 is stored.
-func (s *Service) Create(ctx context.Context, actor string, n NewToken) (Token, string, error) {
+func (s *Tokens) Create(ctx context.Context, actor string, n NewToken) (Token, string, error) {
 	n.Name = strings.TrimSpace(n.Name)
 	n.Engineer = strings.TrimSpace(n.Engineer)
 	if !nameRE.MatchString(n.Name) {
@@ -195,7 +196,7 @@ func (s *Service) Create(ctx context.Context, actor string, n NewToken) (Token, 
 
 // List returns the tokens not revoked, expired ones included (marked), by
 // name.
-func (s *Service) List(ctx context.Context) ([]Token, error) {
+func (s *Tokens) List(ctx context.Context) ([]Token, error) {
 	var out []Token
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.Select(ctx, &out, `SELECT t.id, t.name, t.role, e.handle AS engineer, t.created_at, t.created_by, t.expires_at, t.last_used_at
@@ -220,7 +221,7 @@ func (s *Service) List(ctx context.Context) ([]Token, error) {
 // Revoke stops the token named name from working, at once and for good,
 // and frees its name. No such token (or one already revoked) is an
 // errcode.NotFound error.
-func (s *Service) Revoke(ctx context.Context, actor, name string) error {
+func (s *Tokens) Revoke(ctx context.Context, actor, name string) error {
 	name = strings.TrimSpace(name)
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL`, tx.Now, name)
@@ -237,7 +238,7 @@ func (s *Service) Revoke(ctx context.Context, actor, name string) error {
 }
 
 // ErrUnauthenticated is the error of every refused token: malformed,
-// unknown, expired or revoked. [Service.Authenticate] wraps it with the
+// unknown, expired or revoked. [Tokens.Authenticate] wraps it with the
 // reason, which is for logs only: a client learns just that its token does
 // not work.
 var ErrUnauthenticated = errors.New("unauthenticated")
@@ -254,7 +255,7 @@ const lastUseEvery = time.Minute
 // other error is a failure to check it (the database). It records the
 // token's last use, at most once a minute and with lax durability (losing
 // one in a crash is harmless).
-func (s *Service) Authenticate(ctx context.Context, bearer string) (Principal, error) {
+func (s *Tokens) Authenticate(ctx context.Context, bearer string) (Principal, error) {
 	text := bearer
 	if scheme, rest, ok := strings.Cut(bearer, " "); ok && strings.EqualFold(scheme, "Bearer") {
 		text = strings.TrimLeft(rest, " ")

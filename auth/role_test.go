@@ -1,22 +1,22 @@
-package tokens_test
+package auth_test
 
 import (
 	"fmt"
 	"strings"
 	"testing"
 
-	"supportline/tokens"
+	"supportline/auth"
 )
 
 func TestTokenRoleAllows(t *testing.T) {
-	all := []tokens.Action{tokens.Read, tokens.ReadSecrets, tokens.TicketWork, tokens.OverrideOwn, tokens.AdminWork, tokens.ManageTokens}
-	want := map[tokens.Role][]tokens.Action{
-		tokens.Viewer:   {tokens.Read},
-		tokens.Engineer: {tokens.Read, tokens.TicketWork, tokens.OverrideOwn},
-		tokens.Admin:    {tokens.Read, tokens.ReadSecrets, tokens.TicketWork, tokens.OverrideOwn, tokens.AdminWork},
-		"":              nil,
-		"root":          nil,
-		"Admin":         nil,
+	all := []auth.Action{auth.Read, auth.ReadSecrets, auth.TicketWork, auth.OverrideOwn, auth.AdminWork, auth.ManageTokens}
+	want := map[auth.Role][]auth.Action{
+		auth.Viewer:   {auth.Read},
+		auth.Engineer: {auth.Read, auth.TicketWork, auth.OverrideOwn},
+		auth.Admin:    {auth.Read, auth.ReadSecrets, auth.TicketWork, auth.OverrideOwn, auth.AdminWork},
+		"":            nil,
+		"root":        nil,
+		"Admin":       nil,
 	}
 	for role, may := range want {
 		for _, a := range all {
@@ -28,21 +28,21 @@ func TestTokenRoleAllows(t *testing.T) {
 				if got := role.Allows(a); got != allowed {
 					t.Errorf("Role(%q).Allows(%s) = %v, want %v", role, a, got, allowed)
 				}
-				if got := (tokens.Principal{Name: "x", Role: role}).Allows(a); got != allowed {
+				if got := (auth.Principal{Name: "x", Role: role}).Allows(a); got != allowed {
 					t.Errorf("Principal.Allows(%s) = %v, want %v", a, got, allowed)
 				}
 			})
 		}
 	}
 	t.Run("no role manages tokens", func(t *testing.T) {
-		for _, r := range tokens.Roles {
-			if r.Allows(tokens.ManageTokens) {
+		for _, r := range auth.Roles {
+			if r.Allows(auth.ManageTokens) {
 				t.Errorf("%s may manage tokens", r)
 			}
 		}
 	})
 	t.Run("an unknown action is refused to every role", func(t *testing.T) {
-		for _, r := range tokens.Roles {
+		for _, r := range auth.Roles {
 			if r.Allows("delete_everything") {
 				t.Errorf("%s may do an unknown action", r)
 			}
@@ -54,19 +54,19 @@ func TestTokenMayOverride(t *testing.T) {
 	members := []string{"alice", "bob", "alice"}
 	for _, tc := range []struct {
 		name    string
-		p       tokens.Principal
+		p       auth.Principal
 		members []string
 		want    bool
 	}{
-		{"admin of any schedule", tokens.Principal{Name: "ops", Role: tokens.Admin}, members, true},
-		{"admin of a schedule with no members", tokens.Principal{Name: "ops", Role: tokens.Admin}, nil, true},
-		{"engineer who is a member", tokens.Principal{Name: "a", Role: tokens.Engineer, Engineer: "alice"}, members, true},
-		{"engineer who is not a member", tokens.Principal{Name: "c", Role: tokens.Engineer, Engineer: "carol"}, members, false},
-		{"engineer of an empty schedule", tokens.Principal{Name: "a", Role: tokens.Engineer, Engineer: "alice"}, nil, false},
-		{"engineer token without a handle", tokens.Principal{Name: "a", Role: tokens.Engineer}, []string{""}, false},
-		{"handles compare exactly", tokens.Principal{Name: "a", Role: tokens.Engineer, Engineer: "Alice"}, members, false},
-		{"viewer who is a member", tokens.Principal{Name: "v", Role: tokens.Viewer, Engineer: "alice"}, members, false},
-		{"unknown role", tokens.Principal{Name: "u", Role: "root", Engineer: "alice"}, members, false},
+		{"admin of any schedule", auth.Principal{Name: "ops", Role: auth.Admin}, members, true},
+		{"admin of a schedule with no members", auth.Principal{Name: "ops", Role: auth.Admin}, nil, true},
+		{"engineer who is a member", auth.Principal{Name: "a", Role: auth.Engineer, Engineer: "alice"}, members, true},
+		{"engineer who is not a member", auth.Principal{Name: "c", Role: auth.Engineer, Engineer: "carol"}, members, false},
+		{"engineer of an empty schedule", auth.Principal{Name: "a", Role: auth.Engineer, Engineer: "alice"}, nil, false},
+		{"engineer token without a handle", auth.Principal{Name: "a", Role: auth.Engineer}, []string{""}, false},
+		{"handles compare exactly", auth.Principal{Name: "a", Role: auth.Engineer, Engineer: "Alice"}, members, false},
+		{"viewer who is a member", auth.Principal{Name: "v", Role: auth.Viewer, Engineer: "alice"}, members, false},
+		{"unknown role", auth.Principal{Name: "u", Role: "root", Engineer: "alice"}, members, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.p.MayOverride(tc.members); got != tc.want {
@@ -77,7 +77,7 @@ func TestTokenMayOverride(t *testing.T) {
 }
 
 func TestTokenPrincipalActor(t *testing.T) {
-	if got := (tokens.Principal{Name: "crm", Role: tokens.Admin}).Actor(); got != "token:crm" {
+	if got := (auth.Principal{Name: "crm", Role: auth.Admin}).Actor(); got != "token:crm" {
 		t.Errorf("Actor() = %q, want token:crm", got)
 	}
 }
@@ -106,7 +106,7 @@ func TestTokenParseTTL(t *testing.T) {
 		{"99999999999999d", 0},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
-			got, err := tokens.ParseTTL(tc.in)
+			got, err := auth.ParseTTL(tc.in)
 			if tc.want == 0 {
 				if err == nil {
 					t.Fatalf("ParseTTL(%q) = %s, want an error", tc.in, got)
@@ -127,7 +127,7 @@ func TestTokenLifetimeInMessages(t *testing.T) {
 		{"59m", "not 59m"},
 		{"-90m", "not -1h30m"},
 	} {
-		_, err := tokens.ParseTTL(tc.in)
+		_, err := auth.ParseTTL(tc.in)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ParseTTL(%q) = %v, want %q", tc.in, err, tc.want)
 		}

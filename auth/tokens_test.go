@@ -1,4 +1,4 @@
-package tokens_test
+package auth_test
 
 import (
 	"context"
@@ -9,23 +9,23 @@ import (
 	"time"
 
 	"supportline/audit"
+	"supportline/auth"
 	"supportline/errcode"
 	"supportline/oncall"
 	"supportline/store"
 	"supportline/store/storetest"
-	"supportline/tokens"
 )
 
-func newService(t *testing.T, db *store.DB) *tokens.Service {
+func newService(t *testing.T, db *store.DB) *auth.Tokens {
 	t.Helper()
 	eng := &oncall.Service{DB: db}
 	if _, err := eng.AddEngineer(context.Background(), "admin", oncall.NewEngineer{Handle: "alice", Name: "Alice", Phone: "+17205550111"}); err != nil {
 		t.Fatalf("add engineer: %v", err)
 	}
-	return &tokens.Service{DB: db, Engineers: eng}
+	return &auth.Tokens{DB: db, Engineers: eng}
 }
 
-func mustCreate(t *testing.T, s *tokens.Service, n tokens.NewToken) (tokens.Token, string) {
+func mustCreate(t *testing.T, s *auth.Tokens, n auth.NewToken) (auth.Token, string) {
 	t.Helper()
 	tok, text, err := s.Create(context.Background(), "tester", n)
 	if err != nil {
@@ -34,13 +34,13 @@ func mustCreate(t *testing.T, s *tokens.Service, n tokens.NewToken) (tokens.Toke
 	return tok, text
 }
 
-func wantRefused(t *testing.T, s *tokens.Service, bearer, reason string) {
+func wantRefused(t *testing.T, s *auth.Tokens, bearer, reason string) {
 	t.Helper()
 	p, err := s.Authenticate(context.Background(), bearer)
-	if !errors.Is(err, tokens.ErrUnauthenticated) || !strings.Contains(err.Error(), reason) {
+	if !errors.Is(err, auth.ErrUnauthenticated) || !strings.Contains(err.Error(), reason) {
 		t.Fatalf("Authenticate(%q) = %+v, %v; want ErrUnauthenticated (%s)", bearer, p, err, reason)
 	}
-	if p != (tokens.Principal{}) {
+	if p != (auth.Principal{}) {
 		t.Errorf("refused token still gives principal %+v", p)
 	}
 }
@@ -52,27 +52,27 @@ func TestTokenCreateAuthenticateListRevoke(t *testing.T) {
 		clock := storetest.ClockOf(db)
 		now := clock.Now() // 2026-11-18T15:00:00Z
 
-		crm, crmText := mustCreate(t, s, tokens.NewToken{Name: "crm", Role: tokens.Admin})
+		crm, crmText := mustCreate(t, s, auth.NewToken{Name: "crm", Role: auth.Admin})
 		if !strings.HasPrefix(crmText, "slt_") || len(crmText) != 47 {
 			t.Fatalf("token text %q: want slt_ and 43 base64url characters", crmText)
 		}
 		if !crm.ExpiresAt.Equal(now.Add(90 * 24 * time.Hour)) {
 			t.Errorf("default expiry %s, want 90 days after %s", crm.ExpiresAt, now)
 		}
-		_, aliceText := mustCreate(t, s, tokens.NewToken{Name: "alice.phone", Role: tokens.Engineer, Engineer: "alice", TTL: 12 * time.Hour})
-		_, viewText := mustCreate(t, s, tokens.NewToken{Name: "dash_1", Role: tokens.Viewer, TTL: 365 * 24 * time.Hour})
+		_, aliceText := mustCreate(t, s, auth.NewToken{Name: "alice.phone", Role: auth.Engineer, Engineer: "alice", TTL: 12 * time.Hour})
+		_, viewText := mustCreate(t, s, auth.NewToken{Name: "dash_1", Role: auth.Viewer, TTL: 365 * 24 * time.Hour})
 		if crmText == aliceText || crmText == viewText {
 			t.Fatal("two tokens share their text")
 		}
 
 		for _, tc := range []struct {
 			bearer string
-			want   tokens.Principal
+			want   auth.Principal
 		}{
-			{crmText, tokens.Principal{Name: "crm", Role: tokens.Admin}},
-			{"Bearer " + crmText, tokens.Principal{Name: "crm", Role: tokens.Admin}},
-			{"bearer " + aliceText, tokens.Principal{Name: "alice.phone", Role: tokens.Engineer, Engineer: "alice"}},
-			{viewText, tokens.Principal{Name: "dash_1", Role: tokens.Viewer}},
+			{crmText, auth.Principal{Name: "crm", Role: auth.Admin}},
+			{"Bearer " + crmText, auth.Principal{Name: "crm", Role: auth.Admin}},
+			{"bearer " + aliceText, auth.Principal{Name: "alice.phone", Role: auth.Engineer, Engineer: "alice"}},
+			{viewText, auth.Principal{Name: "dash_1", Role: auth.Viewer}},
 		} {
 			p, err := s.Authenticate(ctx, tc.bearer)
 			if err != nil || p != tc.want {
@@ -106,8 +106,8 @@ func TestTokenCreateAuthenticateListRevoke(t *testing.T) {
 			t.Errorf("revoke unknown: %v, want not found", err)
 		}
 		// Revoking frees the name; the old text still does not work.
-		_, crm2 := mustCreate(t, s, tokens.NewToken{Name: "crm", Role: tokens.Viewer})
-		if p, err := s.Authenticate(ctx, crm2); err != nil || p.Role != tokens.Viewer {
+		_, crm2 := mustCreate(t, s, auth.NewToken{Name: "crm", Role: auth.Viewer})
+		if p, err := s.Authenticate(ctx, crm2); err != nil || p.Role != auth.Viewer {
 			t.Errorf("new crm token: %+v %v", p, err)
 		}
 		wantRefused(t, s, crmText, "revoked")
@@ -128,7 +128,7 @@ func TestTokenCreateAuthenticateListRevoke(t *testing.T) {
 
 		// An engineer token goes with its engineer.
 		clock.Set(now)
-		_, bobText := mustCreate(t, s, tokens.NewToken{Name: "alice2", Role: tokens.Engineer, Engineer: "alice"})
+		_, bobText := mustCreate(t, s, auth.NewToken{Name: "alice2", Role: auth.Engineer, Engineer: "alice"})
 		if _, err := s.Engineers.RemoveEngineer(ctx, "admin", "alice"); err != nil {
 			t.Fatal(err)
 		}
@@ -140,27 +140,27 @@ func TestTokenCreateRefusesBadInput(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		s := newService(t, db)
-		mustCreate(t, s, tokens.NewToken{Name: "crm", Role: tokens.Admin})
+		mustCreate(t, s, auth.NewToken{Name: "crm", Role: auth.Admin})
 		for _, tc := range []struct {
 			name string
-			in   tokens.NewToken
+			in   auth.NewToken
 			code errcode.Code
 			want string
 		}{
-			{"empty name", tokens.NewToken{Role: tokens.Admin}, errcode.Invalid, "1 to 40"},
-			{"upper case", tokens.NewToken{Name: "CRM", Role: tokens.Admin}, errcode.Invalid, "1 to 40"},
-			{"space", tokens.NewToken{Name: "my crm", Role: tokens.Admin}, errcode.Invalid, "1 to 40"},
-			{"41 characters", tokens.NewToken{Name: strings.Repeat("a", 41), Role: tokens.Admin}, errcode.Invalid, "1 to 40"},
-			{"unknown role", tokens.NewToken{Name: "x", Role: "root"}, errcode.Invalid, "admin, engineer or viewer"},
-			{"no role", tokens.NewToken{Name: "x"}, errcode.Invalid, "admin, engineer or viewer"},
-			{"engineer without handle", tokens.NewToken{Name: "x", Role: tokens.Engineer}, errcode.Invalid, "--engineer"},
-			{"admin with handle", tokens.NewToken{Name: "x", Role: tokens.Admin, Engineer: "alice"}, errcode.Invalid, "only an engineer token"},
-			{"viewer with handle", tokens.NewToken{Name: "x", Role: tokens.Viewer, Engineer: "alice"}, errcode.Invalid, "only an engineer token"},
-			{"unknown engineer", tokens.NewToken{Name: "x", Role: tokens.Engineer, Engineer: "zed"}, errcode.NotFound, "zed"},
-			{"too long", tokens.NewToken{Name: "x", Role: tokens.Admin, TTL: 366 * 24 * time.Hour}, errcode.Invalid, "at most 365d, not 366d"},
-			{"too short", tokens.NewToken{Name: "x", Role: tokens.Admin, TTL: time.Minute}, errcode.Invalid, "at least 1h"},
-			{"negative", tokens.NewToken{Name: "x", Role: tokens.Admin, TTL: -time.Hour}, errcode.Invalid, "at least 1h"},
-			{"name taken", tokens.NewToken{Name: "crm", Role: tokens.Viewer}, errcode.Conflict, "revoke it first"},
+			{"empty name", auth.NewToken{Role: auth.Admin}, errcode.Invalid, "1 to 40"},
+			{"upper case", auth.NewToken{Name: "CRM", Role: auth.Admin}, errcode.Invalid, "1 to 40"},
+			{"space", auth.NewToken{Name: "my crm", Role: auth.Admin}, errcode.Invalid, "1 to 40"},
+			{"41 characters", auth.NewToken{Name: strings.Repeat("a", 41), Role: auth.Admin}, errcode.Invalid, "1 to 40"},
+			{"unknown role", auth.NewToken{Name: "x", Role: "root"}, errcode.Invalid, "admin, engineer or viewer"},
+			{"no role", auth.NewToken{Name: "x"}, errcode.Invalid, "admin, engineer or viewer"},
+			{"engineer without handle", auth.NewToken{Name: "x", Role: auth.Engineer}, errcode.Invalid, "--engineer"},
+			{"admin with handle", auth.NewToken{Name: "x", Role: auth.Admin, Engineer: "alice"}, errcode.Invalid, "only an engineer token"},
+			{"viewer with handle", auth.NewToken{Name: "x", Role: auth.Viewer, Engineer: "alice"}, errcode.Invalid, "only an engineer token"},
+			{"unknown engineer", auth.NewToken{Name: "x", Role: auth.Engineer, Engineer: "zed"}, errcode.NotFound, "zed"},
+			{"too long", auth.NewToken{Name: "x", Role: auth.Admin, TTL: 366 * 24 * time.Hour}, errcode.Invalid, "at most 365d, not 366d"},
+			{"too short", auth.NewToken{Name: "x", Role: auth.Admin, TTL: time.Minute}, errcode.Invalid, "at least 1h"},
+			{"negative", auth.NewToken{Name: "x", Role: auth.Admin, TTL: -time.Hour}, errcode.Invalid, "at least 1h"},
+			{"name taken", auth.NewToken{Name: "crm", Role: auth.Viewer}, errcode.Conflict, "revoke it first"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				_, text, err := s.Create(ctx, "tester", tc.in)
@@ -192,7 +192,7 @@ func TestTokenCreateRefusesBadInput(t *testing.T) {
 func TestTokenAuthenticateRefusesMalformed(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := newService(t, db)
-		_, text := mustCreate(t, s, tokens.NewToken{Name: "crm", Role: tokens.Admin})
+		_, text := mustCreate(t, s, auth.NewToken{Name: "crm", Role: auth.Admin})
 		other := "ghp_" + text[4:]
 		flipped := text[:10] + "A" + text[11:]
 		if text[10] == 'A' {
@@ -227,7 +227,7 @@ func TestTokenLastUseRecordedAtMostOnceAMinute(t *testing.T) {
 		s := newService(t, db)
 		clock := storetest.ClockOf(db)
 		start := clock.Now()
-		_, text := mustCreate(t, s, tokens.NewToken{Name: "crm", Role: tokens.Admin})
+		_, text := mustCreate(t, s, auth.NewToken{Name: "crm", Role: auth.Admin})
 		lastUsed := func() *time.Time {
 			t.Helper()
 			list, err := s.List(ctx)
@@ -260,7 +260,7 @@ func TestTokenLastUseRecordedAtMostOnceAMinute(t *testing.T) {
 			}
 		}
 		// A refused token records nothing.
-		_, other := mustCreate(t, s, tokens.NewToken{Name: "old", Role: tokens.Viewer, TTL: time.Hour})
+		_, other := mustCreate(t, s, auth.NewToken{Name: "old", Role: auth.Viewer, TTL: time.Hour})
 		clock.Advance(2 * time.Hour)
 		wantRefused(t, s, other, "expired")
 		var n int
@@ -275,9 +275,9 @@ func TestTokenSecretNeverStored(t *testing.T) {
 		ctx := context.Background()
 		s := newService(t, db)
 		var texts []string
-		for _, n := range []tokens.NewToken{
-			{Name: "crm", Role: tokens.Admin},
-			{Name: "alice", Role: tokens.Engineer, Engineer: "alice"},
+		for _, n := range []auth.NewToken{
+			{Name: "crm", Role: auth.Admin},
+			{Name: "alice", Role: auth.Engineer, Engineer: "alice"},
 		} {
 			_, text := mustCreate(t, s, n)
 			texts = append(texts, text)
@@ -294,7 +294,7 @@ func TestTokenSecretNeverStored(t *testing.T) {
 			t.Fatal("nothing dumped")
 		}
 		for _, text := range texts {
-			secret := text[len(tokens.Prefix):]
+			secret := text[len(auth.Prefix):]
 			for _, c := range cells {
 				if strings.Contains(c, secret) || strings.Contains(c, secret[:16]) {
 					t.Errorf("a stored cell holds the token's secret: %q", c)
