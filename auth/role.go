@@ -62,8 +62,18 @@ var allowed = map[Role][]Action{
 // nothing, and no role may manage tokens.
 func (r Role) Allows(a Action) bool { return slices.Contains(allowed[r], a) }
 
-// Principal is who a request acts as: the token it carried.
+// The kinds of principal.
+const (
+	KindToken = "token"
+	KindUser  = "user"
+)
+
+// Principal is who a request acts as: the API token it carried, or the
+// console user whose session it is.
 type Principal struct {
+	// Kind is what authenticated: KindToken or KindUser.
+	Kind string `json:"kind"`
+	// Name is the token's name or the user's e-mail.
 	Name string `json:"name"`
 	Role Role   `json:"role"`
 	// Engineer is the engineer handle of an Engineer token; empty for
@@ -72,8 +82,8 @@ type Principal struct {
 }
 
 // Actor is the actor of the audit events the principal's changes record:
-// "token:NAME".
-func (p Principal) Actor() string { return "token:" + p.Name }
+// "token:NAME" or "user:EMAIL".
+func (p Principal) Actor() string { return p.Kind + ":" + p.Name }
 
 // Allows reports whether the principal's role may do a.
 func (p Principal) Allows(a Action) bool { return p.Role.Allows(a) }

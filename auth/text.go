@@ -10,32 +10,40 @@ import (
 	"strings"
 )
 
-// newText returns a new token's text: Prefix and the unpadded base64url of
-// secretBytes from crypto/rand.
-func newText() (string, error) {
+// newSecret returns a new secret's text (a token's, a session cookie's, a
+// set-password link's): prefix and the unpadded base64url of secretBytes
+// from crypto/rand.
+func newSecret(prefix string) (string, error) {
 	b := make([]byte, secretBytes)
 	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("read random bytes for a token: %w", err)
+		return "", fmt.Errorf("read random bytes for a secret: %w", err)
 	}
-	return Prefix + base64.RawURLEncoding.EncodeToString(b), nil
+	return prefix + base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// checkText refuses text that cannot be a token, before any lookup.
-func checkText(text string) error {
+// newText returns a new token's text.
+func newText() (string, error) { return newSecret(Prefix) }
+
+// checkSecret refuses text that cannot be a secret made by newSecret with
+// prefix, before any lookup.
+func checkSecret(text, prefix string) error {
 	switch {
 	case text == "":
-		return refused("no token")
-	case !strings.HasPrefix(text, Prefix):
-		return refused("not a Supportline token (no " + Prefix + " prefix)")
-	case len(text) != textLen:
-		return refused(fmt.Sprintf("malformed token (%d characters, not %d)", len(text), textLen))
+		return refused("no secret")
+	case !strings.HasPrefix(text, prefix):
+		return refused("not a Supportline token (no " + prefix + " prefix)")
+	case len(text) != len(prefix)+base64.RawURLEncoding.EncodedLen(secretBytes):
+		return refused(fmt.Sprintf("malformed (%d characters, not %d)", len(text), len(prefix)+base64.RawURLEncoding.EncodedLen(secretBytes)))
 	}
-	b, err := base64.RawURLEncoding.Strict().DecodeString(text[len(Prefix):])
+	b, err := base64.RawURLEncoding.Strict().DecodeString(text[len(prefix):])
 	if err != nil || len(b) != secretBytes {
-		return refused("malformed token (not base64url)")
+		return refused("malformed (not base64url)")
 	}
 	return nil
 }
+
+// checkText refuses text that cannot be a token, before any lookup.
+func checkText(text string) error { return checkSecret(text, Prefix) }
 
 // hashOf is what is stored of a token: the hex SHA-256 of its text. A
 // fast, unsalted hash is right for 256 random bits (nothing to brute-force,

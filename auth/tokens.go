@@ -8,8 +8,7 @@ package auth
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
-	"errors"
+		"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -30,9 +29,6 @@ const Prefix = "slt_"
 // the 128 the issue asks for.
 const secretBytes = 32
 
-// textLen is the length of a token's text: the prefix and the unpadded
-// base64url of secretBytes.
-var textLen = len(Prefix) + base64.RawURLEncoding.EncodedLen(secretBytes)
 
 // Lifetimes of a token.
 const (
@@ -133,14 +129,8 @@ func (s *Tokens) Create(ctx context.Context, actor string, n NewToken) (Token, s
 	if !nameRE.MatchString(n.Name) {
 		return Token{}, "", errcode.Errorf(errcode.Invalid, "a token name is 1 to 40 of a-z, 0-9, '.', '-' and '_', not %q", n.Name)
 	}
-	if !n.Role.Valid() {
-		return Token{}, "", errcode.Errorf(errcode.Invalid, "a token's role is admin, engineer or viewer, not %q", n.Role)
-	}
-	if n.Role == Engineer && n.Engineer == "" {
-		return Token{}, "", errcode.New(errcode.Invalid, "an engineer token needs the handle of its engineer (--engineer HANDLE)")
-	}
-	if n.Role != Engineer && n.Engineer != "" {
-		return Token{}, "", errcode.Errorf(errcode.Invalid, "only an engineer token names an engineer; a %s token acts for no one", n.Role)
+	if err := checkRole(n.Role, n.Engineer, "token"); err != nil {
+		return Token{}, "", err
 	}
 	if n.TTL == 0 {
 		n.TTL = DefaultTTL
@@ -298,7 +288,7 @@ func (s *Tokens) Authenticate(ctx context.Context, bearer string) (Principal, er
 		case !row.Role.Valid() || (row.Role == Engineer) != (row.Engineer != nil):
 			return refused(fmt.Sprintf("token %s has no valid role", row.Name))
 		}
-		p = Principal{Name: row.Name, Role: row.Role}
+		p = Principal{Kind: KindToken, Name: row.Name, Role: row.Role}
 		if row.Engineer != nil {
 			p.Engineer = *row.Engineer
 		}

@@ -1,0 +1,56 @@
+-- +goose Up
+-- Console users, their one-time set-password links, their sessions, and the
+-- counters that throttle failed sign-ins. Passwords are argon2id strings
+-- (as PINs); links and session cookies are 32 random bytes of which only
+-- the SHA-256 is kept, like API tokens. An engineer user belongs to its
+-- engineer and goes with them, as an engineer token does.
+CREATE TABLE console_users (
+    id              INTEGER PRIMARY KEY,
+    email           TEXT NOT NULL UNIQUE CHECK (email <> '' AND length(email) <= 254 AND email = lower(email)),
+    role            TEXT NOT NULL CHECK (role IN ('admin', 'engineer', 'viewer')),
+    engineer_id     INTEGER REFERENCES engineers(id) ON DELETE CASCADE,
+    password_hash   TEXT CHECK (password_hash IS NULL OR password_hash LIKE '$argon2id$%'),
+    password_set_at DATETIME,
+    created_at      DATETIME NOT NULL,
+    created_by      TEXT NOT NULL CHECK (created_by <> ''),
+    disabled_at     DATETIME,
+    last_sign_in_at DATETIME,
+    CHECK ((role = 'engineer') = (engineer_id IS NOT NULL))
+);
+CREATE INDEX console_users_engineer ON console_users (engineer_id) WHERE engineer_id IS NOT NULL;
+
+CREATE TABLE console_links (
+    id         INTEGER PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES console_users(id) ON DELETE CASCADE,
+    hash       TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),
+    created_at DATETIME NOT NULL,
+    expires_at DATETIME NOT NULL CHECK (expires_at > created_at),
+    used_at    DATETIME
+);
+CREATE INDEX console_links_user ON console_links (user_id);
+
+CREATE TABLE console_sessions (
+    id           INTEGER PRIMARY KEY,
+    user_id      INTEGER NOT NULL REFERENCES console_users(id) ON DELETE CASCADE,
+    hash         TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),
+    created_at   DATETIME NOT NULL,
+    last_seen_at DATETIME NOT NULL,
+    expires_at   DATETIME NOT NULL CHECK (expires_at > created_at),
+    address      TEXT NOT NULL DEFAULT '',
+    user_agent   TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX console_sessions_user ON console_sessions (user_id);
+
+-- Failed sign-ins per e-mail (whether or not it is a user's: the
+-- throttle must not tell) and per address, in fixed windows.
+CREATE TABLE console_sign_in_failures (
+    key          TEXT PRIMARY KEY CHECK (key <> ''),
+    failures     INTEGER NOT NULL CHECK (failures > 0),
+    window_start DATETIME NOT NULL
+);
+
+-- +goose Down
+DROP TABLE console_sign_in_failures;
+DROP TABLE console_sessions;
+DROP TABLE console_links;
+DROP TABLE console_users;
