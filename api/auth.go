@@ -75,28 +75,10 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	}
 	action, _ := ctx.Operation().Metadata[actionKey].(auth.Action)
 	if action == "" || !p.Allows(action) {
-		_ = huma.WriteErr(s.api, ctx, http.StatusForbidden, fmt.Sprintf("token %s has role %s, which may not %s", p.Name, p.Role, describe(action)))
+		_ = huma.WriteErr(s.api, ctx, http.StatusForbidden, fmt.Sprintf("token %s has role %s, which may not %s", p.Name, p.Role, auth.Describe(action)))
 		return
 	}
 	next(huma.WithValue(ctx, principalKey{}, p))
-}
-
-// describe names an action in a refusal.
-func describe(a auth.Action) string {
-	switch a {
-	case auth.Read:
-		return "read"
-	case auth.ReadSecrets:
-		return "read secrets such as a PIN's status"
-	case auth.TicketWork:
-		return "work tickets"
-	case auth.OverrideOwn:
-		return "change overrides"
-	case auth.AdminWork:
-		return "make this change (it needs an admin token)"
-	default:
-		return "do this"
-	}
 }
 
 // remoteHost is the address without its port: one client opens many

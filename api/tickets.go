@@ -142,11 +142,9 @@ func (s *Server) registerTickets() {
 			if in.Body != nil {
 				handle = in.Body.Engineer
 			}
-			if p.Engineer != "" {
-				if handle != "" && handle != p.Engineer {
-					return nil, errcode.Errorf(errcode.Forbidden, "token %s acknowledges as engineer %s only, not as %s", p.Name, p.Engineer, handle)
-				}
-				handle = p.Engineer
+			handle, err := p.ActsAs(handle)
+			if err != nil {
+				return nil, err
 			}
 			t, changed, err := s.Tickets.Acknowledge(ctx, p.Actor(), in.Number, handle)
 			return s.changedTicket(t, changed, err)

@@ -1,6 +1,10 @@
 package auth
 
-import "slices"
+import (
+	"slices"
+
+	"supportline/errcode"
+)
 
 // Role is what a token (and later a console user) may do. The set is
 // small on purpose: GoAlert's API keys did with two roles for years.
@@ -101,4 +105,36 @@ func (p Principal) MayOverride(members []string) bool {
 	default:
 		return false
 	}
+}
+
+// Describe names an action in a refusal: "role viewer may not ...".
+func Describe(a Action) string {
+	switch a {
+	case Read:
+		return "read"
+	case ReadSecrets:
+		return "read secrets such as a PIN's status"
+	case TicketWork:
+		return "work tickets"
+	case OverrideOwn:
+		return "change overrides"
+	case AdminWork:
+		return "make this change (it needs an admin)"
+	default:
+		return "do this"
+	}
+}
+
+// ActsAs is the engineer that p's acknowledgement of a ticket records as
+// the responder, when p names handle (empty: none named). An engineer
+// (token or user) acknowledges as their own engineer only: naming another
+// is errcode.Forbidden; anyone else acknowledges as the handle named.
+func (p Principal) ActsAs(handle string) (string, error) {
+	if p.Engineer == "" {
+		return handle, nil
+	}
+	if handle != "" && handle != p.Engineer {
+		return "", errcode.Errorf(errcode.Forbidden, "%s %s acknowledges as engineer %s only, not as %s", p.Kind, p.Name, p.Engineer, handle)
+	}
+	return p.Engineer, nil
 }

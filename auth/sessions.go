@@ -50,11 +50,12 @@ func (s *Users) SignIn(ctx context.Context, email, password, address, userAgent 
 	err := s.DB.Statements(ctx, func(q *store.Q) error {
 		return q.Get(ctx, &row, `SELECT `+userColumns+`, u.password_hash`+userFrom+` WHERE u.email = ?`, email)
 	})
+	found := err == nil // (sqlx may have set row's pointers before it found no row)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return Session{}, fmt.Errorf("look up user: %w", err)
 	}
 	ok := false
-	if row.Hash != nil && len(password) <= MaxPassword {
+	if found && row.Hash != nil && len(password) <= MaxPassword {
 		if ok, _, err = pins.Compare(*row.Hash, password); err != nil {
 			return Session{}, fmt.Errorf("user %s: %w", email, err)
 		}

@@ -102,3 +102,47 @@ func (s *Calls) List(ctx context.Context, f CallFilter) (CallPage, error) {
 	}
 	return p, nil
 }
+
+// LiveCall is a call in progress, as the console's dashboard shows it:
+// where it is in the menu, whose it is, since when.
+type LiveCall struct {
+	CallSid string    `db:"call_sid" json:"call_sid"`
+	From    string    `db:"from_number" json:"from"`
+	Started time.Time `db:"created_at" json:"started"`
+	// Step is the menu step the call is at (a state of the call machine).
+	Step string `db:"step" json:"step"`
+	// Account is the caller's account once the support ID was verified;
+	// empty before.
+	Account     string `db:"account_number" json:"account,omitempty"`
+	AccountName string `db:"account_name" json:"account_name,omitempty"`
+	Priority    *int   `db:"priority" json:"priority,omitempty"`
+}
+
+// maxCallAge is the longest a call lasts (Twilio's own limit is four
+// hours): an older call without an end lost its status callback, and is
+// not "in progress".
+const maxCallAge = 4 * time.Hour
+
+// InProgress returns up to limit calls that have not ended, oldest first,
+// and how many there are in all.
+func (s *Calls) InProgress(ctx context.Context, limit int) ([]LiveCall, int, error) {
+	var out []LiveCall
+	var total int
+	err := s.DB.Statements(ctx, func(q *store.Q) error {
+		since := q.At().Add(-maxCallAge)
+		if err := q.Get(ctx, &total, `SELECT count(*) FROM calls WHERE ended_at IS NULL AND created_at > ?`, since); err != nil {
+			return err
+		}
+		return q.Select(ctx, &out, fmt.Sprintf(`SELECT c.call_sid, c.from_number, c.created_at, c.step, c.priority,
+				COALESCE(a.number, '') AS account_number, COALESCE(a.name, '') AS account_name
+			FROM calls c LEFT JOIN accounts a ON a.id = c.account_id
+			WHERE c.ended_at IS NULL AND c.created_at > ? ORDER BY c.created_at, c.call_sid LIMIT %d`, limit), since)
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("list calls in progress: %w", err)
+	}
+	for i := range out {
+		out[i].Started = out[i].Started.UTC()
+	}
+	return out, total, nil
+}

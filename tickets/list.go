@@ -254,3 +254,16 @@ func (f *Filter) query(after pageCursor, accountID int64, now time.Time) (string
 	}
 	return q + order + fmt.Sprintf(` LIMIT %d`, f.Limit+1), args
 }
+
+// OpenCount is how many tickets are open, for a page that shows only the
+// first of them ("and 9,950 more").
+func (s *Service) OpenCount(ctx context.Context) (int, error) {
+	var n int
+	err := s.DB.Statements(ctx, func(q *store.Q) error {
+		return q.Get(ctx, &n, `SELECT count(*) FROM tickets WHERE status = '`+string(StatusOpen)+`'`)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count open tickets: %w", err)
+	}
+	return n, nil
+}

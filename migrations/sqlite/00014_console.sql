@@ -49,7 +49,11 @@ CREATE TABLE console_sign_in_failures (
     window_start DATETIME NOT NULL
 );
 
+-- The console's dashboard lists the calls in progress: those not ended.
+CREATE INDEX calls_in_progress ON calls (created_at) WHERE ended_at IS NULL;
+
 -- +goose Down
+DROP INDEX calls_in_progress;
 DROP TABLE console_sign_in_failures;
 DROP TABLE console_sessions;
 DROP TABLE console_links;

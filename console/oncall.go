@@ -1,0 +1,5 @@
+package console
+
+import "github.com/labstack/echo/v4"
+
+func (s *Server) registerOnCall(g *echo.Group) {}
