@@ -35,7 +35,7 @@ import (
 // harness is the admin listener with the API mounted, on a fresh database,
 // and a client that validates every answer against the served document.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	srv    *api.Server
 	http   *httptest.Server
@@ -47,7 +47,7 @@ type harness struct {
 	admin, viewer, engineer string
 }
 
-func policy(t *testing.T) *config.Policy {
+func policy(t testing.TB) *config.Policy {
 	t.Helper()
 	p, err := config.Load("../examples/four-tier.yaml")
 	if err != nil {
@@ -56,7 +56,7 @@ func policy(t *testing.T) *config.Policy {
 	return p
 }
 
-func newHarness(t *testing.T, db *store.DB) *harness {
+func newHarness(t testing.TB, db *store.DB) *harness {
 	t.Helper()
 	ctx := context.Background()
 	pol := policy(t)
@@ -115,6 +115,15 @@ func newHarness(t *testing.T, db *store.DB) *harness {
 	return h
 }
 
+// in is the harness reporting to t, a subtest of the one that built it:
+// a failure inside h.do then names the subtest, and a fatal one stops only
+// the subtest (FailNow must run on the goroutine of the test it fails).
+func (h *harness) in(t testing.TB) *harness {
+	c := *h
+	c.t = t
+	return &c
+}
+
 // token creates a token and returns its text.
 func (h *harness) token(name string, role auth.Role, engineer string) string {
 	h.t.Helper()
@@ -133,7 +142,7 @@ type response struct {
 }
 
 // JSON decodes the body into v, failing the test on an error.
-func (r response) JSON(t *testing.T, v any) {
+func (r response) JSON(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.Body, err)
@@ -141,7 +150,7 @@ func (r response) JSON(t *testing.T, v any) {
 }
 
 // Problem decodes a problem document.
-func (r response) Problem(t *testing.T) problem {
+func (r response) Problem(t testing.TB) problem {
 	t.Helper()
 	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
 		t.Errorf("error answered as %q, want application/problem+json: %s", ct, r.Body)
@@ -230,7 +239,7 @@ func (h *harness) validate(req *http.Request, res response) {
 }
 
 // want fails the test unless r has status.
-func (r response) want(t *testing.T, status int) response {
+func (r response) want(t testing.TB, status int) response {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)

@@ -102,7 +102,10 @@ func (s *Server) idempotent(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	if err := checkIdempotencyKey(key); err != nil {
-		_ = huma.WriteErr(s.api, ctx, http.StatusBadRequest, err.Error())
+		// The field list of a validation error, as huma's own for the
+		// parameters it checks (this one is declared after registering).
+		_ = huma.WriteErr(s.api, ctx, http.StatusBadRequest, err.Error(),
+			&huma.ErrorDetail{Message: err.Error(), Location: "header." + IdempotencyHeader})
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(ctx.BodyReader(), MaxBody+1))
