@@ -21,7 +21,11 @@ var ErrBadSignIn = errcode.New(errcode.Invalid, "the e-mail or the password is w
 // throttled is the answer while too many sign-ins failed for the e-mail
 // or from the address (errcode.Unavailable: trying again later works).
 func throttledError(wait time.Duration) error {
-	return errcode.Errorf(errcode.Unavailable, "too many failed sign-ins; try again in %d minutes", int((wait+time.Minute-1)/time.Minute))
+	minutes, unit := int((wait+time.Minute-1)/time.Minute), "minutes"
+	if minutes == 1 {
+		unit = "minute"
+	}
+	return errcode.Errorf(errcode.Unavailable, "too many failed sign-ins; try again in %d %s", minutes, unit)
 }
 
 // Session is a signed-in browser: the secret its cookie carries (shown

@@ -37,6 +37,8 @@ type harness struct {
 	logs *storetest.LogBuffer
 	// clock is the database's frozen clock.
 	clock *storetest.Clock
+	// web is both listeners; the console is on web.Admin, served by http.
+	web *web.Server
 }
 
 // password is every test user's password.
@@ -78,6 +80,7 @@ func newHarness(t testing.TB, db *store.DB) *harness {
 		Log:      log,
 	}
 	w := web.New(db, log)
+	h.web = w
 	if err := h.srv.Mount(w.Admin); err != nil {
 		t.Fatal(err)
 	}
