@@ -53,21 +53,22 @@ var commonWords = strings.Fields(`
 	october november december monday tuesday wednesday thursday friday saturday sunday
 	michael jennifer charlie jordan hunter ranger buster tigger pepper maggie ginger daniel thomas
 	robert jessica ashley amanda nicole hannah matthew andrew joshua david james john mary
-	computer internet freedom whatever trustno matrix killer money
+	computer internet freedom whatever trustno matrix killer money my the
 	google microsoft samsung facebook linkedin company office support service manager
 	london paris berlin america canada england
 	abc abcd abcdef abcdefg
 `)
 
 // keyboardRows are the rows and columns people walk along on a keyboard.
-var keyboardRows = []string{"1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "qaz", "wsx", "edc", "rfv", "tgb", "yhn", "ujm", "qwertz", "azerty"}
+var keyboardRows = []string{"1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "qazwsxedcrfvtgbyhnujmikolp", "qwertz", "azerty"}
 
 // commonPassword reports whether p is one of the passwords guessing tools
 // try first: after lower-casing and undoing digit-for-letter swaps (p4ss),
 // the letters are one or two common words, a keyboard walk, a sequence or
 // one short unit repeated, and whatever is not letters is digits and
-// symbols around them; or p as a whole is a walk, sequence or repetition
-// (123456789012, aaaaaaaaaaaa).
+// symbols around them (or between them, as padding: 1q2w3e4r5t6y); or p
+// as a whole is a walk, sequence or repetition (123456789012,
+// aaaaaaaaaaaa); or fewer than three letters are left.
 func commonPassword(p string) bool {
 	lower := strings.ToLower(p)
 	if patterned(lower) {
@@ -93,10 +94,18 @@ func commonPassword(p string) bool {
 		}
 		return -1
 	}, strings.Trim(lower, "0123456789!@#$%^&*()-_=+.,?~ "))
-	if letters == "" {
-		return true // nothing but digits and symbols around nothing
+	if len(letters) < 3 {
+		return true // digits and symbols around (almost) nothing: Aa123456789!
 	}
-	return patterned(letters) || wordsOf(letters, 2)
+	// Digits and symbols between the letters may be padding rather than
+	// swaps: 1q2w3e4r5t6y, abc123abc123, trustno1trustno1.
+	only := strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) {
+			return r
+		}
+		return -1
+	}, lower)
+	return patterned(letters) || wordsOf(letters, 2) || (len(only) >= 3 && (patterned(only) || wordsOf(only, 2)))
 }
 
 // wordsOf reports whether s is at most n common words in a row, each

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"supportline/auth"
+	"supportline/errcode"
 )
 
 func TestTokenRoleAllows(t *testing.T) {
@@ -76,9 +77,33 @@ func TestTokenMayOverride(t *testing.T) {
 	}
 }
 
-func TestTokenPrincipalActor(t *testing.T) {
-	if got := (auth.Principal{Name: "crm", Role: auth.Admin}).Actor(); got != "token:crm" {
+func TestPrincipalActor(t *testing.T) {
+	if got := (auth.Principal{Kind: auth.KindToken, Name: "crm", Role: auth.Admin}).Actor(); got != "token:crm" {
 		t.Errorf("Actor() = %q, want token:crm", got)
+	}
+	if got := (auth.Principal{Kind: auth.KindUser, Name: "jane@example.com", Role: auth.Viewer}).Actor(); got != "user:jane@example.com" {
+		t.Errorf("Actor() = %q, want user:jane@example.com", got)
+	}
+}
+
+func TestActsAs(t *testing.T) {
+	admin := auth.Principal{Kind: auth.KindUser, Name: "ops@example.com", Role: auth.Admin}
+	alice := auth.Principal{Kind: auth.KindToken, Name: "alice.phone", Role: auth.Engineer, Engineer: "alice"}
+	for _, tc := range []struct {
+		p           auth.Principal
+		named, want string
+		forbidden   bool
+	}{
+		{admin, "bob", "bob", false},
+		{admin, "", "", false},
+		{alice, "", "alice", false},
+		{alice, "alice", "alice", false},
+		{alice, "bob", "", true},
+	} {
+		got, err := tc.p.ActsAs(tc.named)
+		if got != tc.want || (err != nil) != tc.forbidden || (err != nil && errcode.CodeOf(err) != errcode.Forbidden) {
+			t.Errorf("%s ActsAs(%q) = %q, %v", tc.p.Name, tc.named, got, err)
+		}
 	}
 }
 

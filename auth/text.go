@@ -43,7 +43,12 @@ func checkSecret(text, prefix string) error {
 }
 
 // checkText refuses text that cannot be a token, before any lookup.
-func checkText(text string) error { return checkSecret(text, Prefix) }
+func checkText(text string) error {
+	if text == "" {
+		return refused("no token")
+	}
+	return checkSecret(text, Prefix)
+}
 
 // hashOf is what is stored of a token: the hex SHA-256 of its text. A
 // fast, unsalted hash is right for 256 random bits (nothing to brute-force,

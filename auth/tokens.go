@@ -8,7 +8,7 @@ package auth
 import (
 	"context"
 	"database/sql"
-		"errors"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -28,7 +28,6 @@ const Prefix = "slt_"
 // secretBytes is how many random bytes follow the prefix: 256 bits, twice
 // the 128 the issue asks for.
 const secretBytes = 32
-
 
 // Lifetimes of a token.
 const (

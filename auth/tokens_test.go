@@ -69,10 +69,10 @@ func TestTokenCreateAuthenticateListRevoke(t *testing.T) {
 			bearer string
 			want   auth.Principal
 		}{
-			{crmText, auth.Principal{Name: "crm", Role: auth.Admin}},
-			{"Bearer " + crmText, auth.Principal{Name: "crm", Role: auth.Admin}},
-			{"bearer " + aliceText, auth.Principal{Name: "alice.phone", Role: auth.Engineer, Engineer: "alice"}},
-			{viewText, auth.Principal{Name: "dash_1", Role: auth.Viewer}},
+			{crmText, auth.Principal{Kind: auth.KindToken, Name: "crm", Role: auth.Admin}},
+			{"Bearer " + crmText, auth.Principal{Kind: auth.KindToken, Name: "crm", Role: auth.Admin}},
+			{"bearer " + aliceText, auth.Principal{Kind: auth.KindToken, Name: "alice.phone", Role: auth.Engineer, Engineer: "alice"}},
+			{viewText, auth.Principal{Kind: auth.KindToken, Name: "dash_1", Role: auth.Viewer}},
 		} {
 			p, err := s.Authenticate(ctx, tc.bearer)
 			if err != nil || p != tc.want {

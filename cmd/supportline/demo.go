@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"fmt"
 	"os"
 	"strings"
@@ -62,9 +64,20 @@ func demoGuard(ctx context.Context, db *store.DB) error {
 }
 
 // checkDemoOnly refuses a migrated database that holds anything seedDemo
-// did not make (see demoAccountNumber), before the demo seeds into it.
+// did not make (see demoAccountNumber), before the demo seeds into it. A
+// console user other than the demo's counts too: the demo would add an
+// admin whose password it prints to a database with real people in it.
 func checkDemoOnly(ctx context.Context, db *store.DB, accts *accounts.Service, roster *oncall.Service) error {
 	var foreign []string
+	users, err := (&auth.Users{DB: db, Engineers: roster}).List(ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if u.Email != demoUserEmail {
+			foreign = append(foreign, "user "+u.Email)
+		}
+	}
 	list, err := accts.Accounts(ctx)
 	if err != nil {
 		return err
@@ -251,4 +264,61 @@ func demoAdminToken(ctx context.Context, svc *auth.Tokens) (string, error) {
 		return "", fmt.Errorf("demo admin token: %w", err)
 	}
 	return text, nil
+}
+
+// demoUserEmail is the console user serve --demo makes, an admin.
+const demoUserEmail = "demo@supportline.example"
+
+// demoConsoleUser makes (or finds) the demo's console admin and gives it a
+// new random password at every start, set through a set-password link the
+// demo uses at once (the one way a password is set: its rules checked, the
+// user's sessions ended), and returns that password. A demo user someone
+// disabled is enabled again.
+func demoConsoleUser(ctx context.Context, svc *auth.Users) (string, error) {
+	const actor = "demo"
+	password, err := demoPassword()
+	if err != nil {
+		return "", err
+	}
+	_, link, err := svc.Add(ctx, actor, auth.NewUser{Email: demoUserEmail, Role: auth.Admin})
+	if errcode.Is(err, errcode.Conflict) {
+		if err = svc.Enable(ctx, actor, demoUserEmail); err == nil || errcode.Is(err, errcode.Conflict) {
+			_, link, err = svc.Reset(ctx, actor, demoUserEmail)
+		}
+	}
+	if err == nil {
+		_, err = svc.SetPassword(ctx, link.Text, password)
+	}
+	if err != nil {
+		return "", fmt.Errorf("demo console user: %w", err)
+	}
+	return password, nil
+}
+
+// demoPassword is a random password that is easy to type: four groups of
+// four lower-case letters and digits (80 bits), one CheckPassword accepts.
+func demoPassword() (string, error) {
+	enc := base32.StdEncoding.WithPadding(base32.NoPadding)
+	for {
+		b := make([]byte, 10)
+		if _, err := rand.Read(b); err != nil {
+			return "", fmt.Errorf("demo password: %w", err)
+		}
+		s := strings.ToLower(enc.EncodeToString(b))
+		p := s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16]
+		if auth.CheckPassword(p, demoUserEmail) == nil {
+			return p, nil
+		}
+	}
+}
+
+// printDemoConsole prints the console's URL and the demo user's e-mail and
+// password under the demo banner.
+func (a *app) printDemoConsole(console, password string) {
+	fmt.Fprintf(a.stdout, `
+Console (open it in a browser and sign in):
+  %s
+  e-mail:        %s
+  password:      %s (replaced at every start of the demo)
+`, console, demoUserEmail, password)
 }

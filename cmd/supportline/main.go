@@ -110,7 +110,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.callCommand(), a.ticketCommand())
 	root.AddCommand(a.pinCommand())
 	root.AddCommand(a.outboxCommand())
-	root.AddCommand(a.tokenCommand())
+	root.AddCommand(a.tokenCommand(), a.userCommand())
 	root.AddCommand(a.versionCommand(), a.healthCommand())
 	a.prepareTree(root)
 	return root

@@ -101,8 +101,13 @@ func (a *app) serveCommand() *cobra.Command {
 						if err != nil {
 							return err
 						}
+						password, err := demoConsoleUser(ctx, svc.Users)
+						if err != nil {
+							return err
+						}
 						a.printDemo(d, line)
 						a.printDemoAdmin(ls.Admin.Addr(), token)
+						a.printDemoConsole(consoleURL(set.AdminURL, ls.Admin.Addr().String()), password)
 					}
 					mu.Lock()
 					defer mu.Unlock()

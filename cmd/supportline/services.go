@@ -30,7 +30,9 @@ type services struct {
 	Audit    *audit.Service
 	Calls    *ivr.Calls
 	Tokens   *auth.Tokens
-	Routing  *routing.Service
+	// Users are the console's people and sessions.
+	Users   *auth.Users
+	Routing *routing.Service
 }
 
 // newServices builds every service on db as literals with every field set.
@@ -53,6 +55,7 @@ func newServices(db *store.DB, policy *config.Policy, log *slog.Logger, secret [
 		Audit:    &audit.Service{DB: db},
 		Calls:    &ivr.Calls{DB: db},
 		Tokens:   &auth.Tokens{DB: db, Engineers: oc},
+		Users:    &auth.Users{DB: db, Engineers: oc},
 		Routing:  &routing.Service{DB: db, Policy: policy},
 	}
 }

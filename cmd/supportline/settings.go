@@ -27,6 +27,10 @@ type serveSettings struct {
 	// SUPPORTLINE_ADMIN_ADDR): metrics, and later the admin API and the
 	// console, kept off the listener that faces the internet.
 	AdminAddr string
+	// AdminURL is the admin listener's public base URL
+	// (SUPPORTLINE_ADMIN_URL), without a trailing slash; "" when unset
+	// (see consoleURL).
+	AdminURL string
 	// CORSOrigins are the browser origins the admin API answers CORS
 	// requests from (SUPPORTLINE_ADMIN_CORS_ORIGINS); none by default, and
 	// then no CORS header is sent.
@@ -66,6 +70,7 @@ type serveFlags struct {
 func readServeSettings(getenv func(string) string, f serveFlags, logTo io.Writer) (serveSettings, error) {
 	addr, demo := f.Addr, f.Demo
 	s := serveSettings{Addr: addr, AdminAddr: f.AdminAddr, Demo: demo}
+	var err error
 	addrName, adminName := settingName("--addr", "SUPPORTLINE_ADDR", f.AddrFromEnv), settingName("--admin-addr", "SUPPORTLINE_ADMIN_ADDR", f.AdminAddrFromEnv)
 	if err := checkListenAddr(addrName, addr, "8080"); err != nil {
 		return s, err
@@ -75,6 +80,9 @@ func readServeSettings(getenv func(string) string, f serveFlags, logTo io.Writer
 	}
 	if sameListenAddr(addr, f.AdminAddr) {
 		return s, errcode.Errorf(errcode.Invalid, "%s=%q overlaps %s=%q: the admin API needs an address of its own, such as 127.0.0.1:8081", adminName, f.AdminAddr, addrName, addr)
+	}
+	if s.AdminURL, err = adminURLFromEnv(getenv); err != nil {
+		return s, err
 	}
 	origins, err := api.ParseCORSOrigins(getenv("SUPPORTLINE_ADMIN_CORS_ORIGINS"))
 	if err != nil {
@@ -120,6 +128,44 @@ func readServeSettings(getenv func(string) string, f serveFlags, logTo io.Writer
 	}
 	s.Sender, s.SMSWhere, err = notify.SenderFromEnv(getenv, log.With("component", "sms"))
 	return s, err
+}
+
+// adminURLFromEnv reads SUPPORTLINE_ADMIN_URL, the admin listener's base
+// URL as browsers reach it (behind a proxy, say): an absolute http:// or
+// https:// URL without a query or fragment, returned without its trailing
+// slash; "" when unset.
+func adminURLFromEnv(getenv func(string) string) (string, error) {
+	v := getenv("SUPPORTLINE_ADMIN_URL")
+	if v == "" {
+		return "", nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.TrimSpace(v) != v {
+		return "", errcode.Errorf(errcode.Invalid, "SUPPORTLINE_ADMIN_URL=%q must be an absolute http:// or https:// URL without a query, such as https://support-admin.example.com", v)
+	}
+	return strings.TrimRight(v, "/"), nil
+}
+
+// consoleURL is the console's base URL, where a browser opens it and
+// where the links the CLI prints (user add's set-password link) point:
+// adminURL (SUPPORTLINE_ADMIN_URL, adminURLFromEnv) when set, else
+// http:// and the admin listener's address, 127.0.0.1 for one that
+// listens on every interface. serve passes the address it bound; the CLI,
+// which binds none, the address serve would (SUPPORTLINE_ADMIN_ADDR or
+// defaultAdminAddr).
+func consoleURL(adminURL, adminAddr string) string {
+	if adminURL != "" {
+		return adminURL
+	}
+	host, port, err := net.SplitHostPort(adminAddr)
+	if err != nil {
+		return "http://" + adminAddr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // settingName is the name a setting is known by in an error: its flag,

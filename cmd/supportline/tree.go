@@ -37,6 +37,8 @@ var synonyms = map[string][]string{
 	"list":   {"ls"},
 	"show":   {"get", "view", "info"},
 	"add":    {"create", "new"},
+	// user sign-out
+	"sign-out": {"signout", "logout", "log-out"},
 }
 
 // prepareTree gives every command, once all are added, the behaviour a

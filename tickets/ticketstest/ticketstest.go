@@ -8,6 +8,8 @@ package ticketstest
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 
 	"supportline/store"
@@ -36,6 +38,16 @@ func AccountNumber(i, nAccounts int) string { return fmt.Sprint(200000 + 1 + i%n
 // no accounts yet (account ids are taken from the first one inserted).
 func Seed(tb testing.TB, db *store.DB, nTickets, nAccounts int) {
 	tb.Helper()
+	SeedOpen(tb, db, nTickets, nAccounts, 5)
+}
+
+// SeedOpen is Seed with every openEvery-th ticket open (Seed's is 5): the
+// console's dashboard benchmark wants 10,000 open among a million resolved.
+func SeedOpen(tb testing.TB, db *store.DB, nTickets, nAccounts, openEvery int) {
+	tb.Helper()
+	if openEvery < 1 {
+		tb.Fatalf("seed: openEvery %d", openEvery)
+	}
 	ctx := context.Background()
 	var stmts []string
 	if db.Engine() == store.Postgres {
@@ -46,10 +58,10 @@ func Seed(tb testing.TB, db *store.DB, nTickets, nAccounts int) {
 			fmt.Sprintf(`INSERT INTO tickets (account_id, plan, priority, opened_at, target, clock, response_due, warn_at,
 					responded_at, responder, status, resolved_at)
 				SELECT a0 + i %% %d, 'premium', p, o, p || 'h', 'always', o + p * interval '1 hour', o + p * interval '45 minutes',
-					CASE WHEN i %% 5 = 0 THEN NULL ELSE o + interval '20 minutes' END,
-					CASE WHEN i %% 5 = 0 THEN '' ELSE 'alice' END,
-					CASE WHEN i %% 5 = 0 THEN 'open' ELSE 'resolved' END,
-					CASE WHEN i %% 5 = 0 THEN NULL ELSE o + interval '1 hour' END
+					CASE WHEN i %% OPENEVERY = 0 THEN NULL ELSE o + interval '20 minutes' END,
+					CASE WHEN i %% OPENEVERY = 0 THEN '' ELSE 'alice' END,
+					CASE WHEN i %% OPENEVERY = 0 THEN 'open' ELSE 'resolved' END,
+					CASE WHEN i %% OPENEVERY = 0 THEN NULL ELSE o + interval '1 hour' END
 				FROM (SELECT i, CASE i %% 3 WHEN 0 THEN 1 WHEN 1 THEN 2 ELSE 4 END AS p,
 						timestamptz '2026-01-01Z' + (i / 2) * interval '1 minute' AS o
 					FROM generate_series(0, %d) i) s,
@@ -71,10 +83,10 @@ func Seed(tb testing.TB, db *store.DB, nTickets, nAccounts int) {
 				INSERT INTO tickets (account_id, plan, priority, opened_at, target, clock, response_due, warn_at,
 					responded_at, responder, status, resolved_at)
 				SELECT (SELECT min(id) FROM accounts) + i %% %d, 'premium', p, %s, p || 'h', 'always', %s, %s,
-					CASE WHEN i %% 5 = 0 THEN NULL ELSE %s END,
-					CASE WHEN i %% 5 = 0 THEN '' ELSE 'alice' END,
-					CASE WHEN i %% 5 = 0 THEN 'open' ELSE 'resolved' END,
-					CASE WHEN i %% 5 = 0 THEN NULL ELSE %s END
+					CASE WHEN i %% OPENEVERY = 0 THEN NULL ELSE %s END,
+					CASE WHEN i %% OPENEVERY = 0 THEN '' ELSE 'alice' END,
+					CASE WHEN i %% OPENEVERY = 0 THEN 'open' ELSE 'resolved' END,
+					CASE WHEN i %% OPENEVERY = 0 THEN NULL ELSE %s END
 				FROM r`, nTickets-1, nAccounts,
 				at(`'+' || o || ' seconds'`), at(`'+' || (o + p * 3600) || ' seconds'`), at(`'+' || (o + p * 2700) || ' seconds'`),
 				at(`'+' || (o + 1200) || ' seconds'`), at(`'+' || (o + 3600) || ' seconds'`)),
@@ -82,6 +94,7 @@ func Seed(tb testing.TB, db *store.DB, nTickets, nAccounts int) {
 		}
 	}
 	for _, q := range stmts {
+		q = strings.ReplaceAll(q, "OPENEVERY", strconv.Itoa(openEvery))
 		// Statements, not one transaction: ANALYZE may not run in one on
 		// every engine, and nothing else uses this database meanwhile.
 		if err := db.Statements(ctx, func(s *store.Q) error {
