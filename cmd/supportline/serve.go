@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"supportline/api"
+	"supportline/console"
 	"supportline/errcode"
 	"supportline/notify"
 	"supportline/pins"
@@ -71,6 +72,9 @@ func (a *app) serveCommand() *cobra.Command {
 			srv.Gate = state.err
 			line.Mount(srv.Echo)
 			adminAPI(svc, log, set.CORSOrigins).Mount(srv.Admin)
+			if err := adminConsole(svc, log, set, consoleURL(set.AdminURL, ls.Admin.Addr().String())).Mount(srv.Admin); err != nil {
+				return err
+			}
 			fmt.Fprintf(a.stdout, "supportline listening on %s (store: %s, policy: %s)\n", ls.Twilio.Addr(), db, policy.Source)
 			fmt.Fprintf(a.stdout, "admin API listening on %s\n", ls.Admin.Addr())
 			if a.hooks.listening != nil {
@@ -187,6 +191,26 @@ func adminAPI(svc *services, log *slog.Logger, corsOrigins []string) *api.Server
 		Policy:      svc.OnCall.Policy,
 		Log:         log,
 		Clock:       time.Now,
+	}
+}
+
+// adminConsole is the web console over the services serve built once, at
+// publicURL (its cookies are Secure when that is https).
+func adminConsole(svc *services, log *slog.Logger, set serveSettings, publicURL string) *console.Server {
+	return &console.Server{
+		Users:      svc.Users,
+		Accounts:   svc.Accounts,
+		Pins:       svc.Pins,
+		OnCall:     svc.OnCall,
+		Tickets:    svc.Tickets,
+		Audit:      svc.Audit,
+		Notify:     svc.Notify,
+		Calls:      svc.Calls,
+		Routing:    svc.Routing,
+		Recordings: set.Recordings,
+		Policy:     svc.OnCall.Policy,
+		Log:        log,
+		PublicURL:  publicURL,
 	}
 }
 

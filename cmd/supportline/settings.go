@@ -55,6 +55,10 @@ type serveSettings struct {
 	// SMSWhere says where they go, for the start line.
 	Sender   notify.Sender
 	SMSWhere string
+	// Recordings fetches voicemail audio for the console to play
+	// (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or an API key); nil
+	// without an account SID, and then the console says why it cannot.
+	Recordings *notify.Recordings
 }
 
 // serveFlags are serve's flags, each address with whether it came from its
@@ -124,6 +128,9 @@ func readServeSettings(getenv func(string) string, f serveFlags, logTo io.Writer
 		return s, err
 	}
 	if s.WatchInterval, err = watchInterval(getenv); err != nil {
+		return s, err
+	}
+	if s.Recordings, err = notify.RecordingsFromEnv(getenv); err != nil {
 		return s, err
 	}
 	s.Sender, s.SMSWhere, err = notify.SenderFromEnv(getenv, log.With("component", "sms"))
