@@ -21,6 +21,7 @@ import (
 
 	"supportline/accounts"
 	"supportline/ivr"
+	"supportline/oncall"
 	"supportline/store"
 	"supportline/store/storetest"
 	"supportline/tickets"
@@ -320,4 +321,62 @@ func TestBrowserSignOutEverywhere(t *testing.T) {
 		t.Errorf("the other session still works: %d %s", r.Status, r.location())
 	}
 	_ = url.Values{}
+}
+
+func TestBrowserPinShownOnceAndOverride(t *testing.T) {
+	h := newHarness(t, storetest.Open(t, store.SQLite))
+	ctx := browser(t)
+	l := h.phoneLine(t)
+	bg := context.Background()
+	if _, err := h.srv.OnCall.AddEngineer(bg, "setup", oncall.NewEngineer{Handle: "bob", Name: "Bob", Phone: "+17205550112"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.srv.OnCall.AddSchedule(bg, "setup", oncall.NewSchedule{Name: "primary", Timezone: "America/Denver",
+		Shift: 7 * 24 * time.Hour, Handoff: oncall.Civil{Year: 2026, Month: 1, Day: 5, Hour: 9}, Members: []string{"alice", "bob"}}); err != nil {
+		t.Fatal(err)
+	}
+	h.signInBrowser(t, ctx, "admin@example.com")
+
+	// Rotate the contact's PIN: shown once, and not after a reload.
+	contactURL := h.http.URL + "/contacts/" + l.contact.SupportID
+	run(t, ctx, "rotate the PIN",
+		chromedp.Navigate(contactURL),
+		chromedp.Click(chromedp.CSS(`form[action$="/pin/rotate"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#new-pin")),
+	)
+	pin := strings.TrimSpace(text(t, ctx, "#new-pin"))
+	if len(pin) < 4 || strings.Trim(pin, "0123456789") != "" || pin == l.pin {
+		t.Fatalf("the new PIN reads %q (the old one was %s)", pin, l.pin)
+	}
+	if loc := value(t, ctx, "location", chromedp.Location()); strings.Contains(loc, pin) {
+		t.Errorf("the PIN is in the URL %s", loc)
+	}
+	run(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	if n := value(t, ctx, "look for the PIN", chromedp.Evaluate[int](`document.querySelectorAll('#new-pin').length`)); n != 0 {
+		t.Error("a reload shows the PIN again")
+	}
+	if body := text(t, ctx, "main"); strings.Contains(body, pin) {
+		t.Error("the PIN is still on the page after a reload")
+	}
+
+	// "I'll take Saturday": bob takes an override of alice's week, through
+	// the form; it is in the calendar, and who is on call says so.
+	run(t, ctx, "add an override",
+		chromedp.Navigate(h.http.URL+"/oncall/primary"),
+		chromedp.WaitVisible(chromedp.CSS("#ov-from")),
+		chromedp.SetValue(chromedp.CSS("#ov-engineer"), "bob"),
+		chromedp.SetValue(chromedp.CSS("#ov-from"), "2026-11-21T00:00"),
+		chromedp.SetValue(chromedp.CSS("#ov-to"), "2026-11-22T00:00"),
+		chromedp.Submit(chromedp.CSS("#ov-to")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+		chromedp.WaitVisible(chromedp.CSS(".calendar .shift.override")),
+	)
+	if s := text(t, ctx, ".calendar .shift.override"); !strings.Contains(s, "bob") || !strings.Contains(s, "override") {
+		t.Errorf("the calendar's override reads %q", s)
+	}
+	saturday := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) // 05:00 in Denver
+	cov, err := h.srv.OnCall.OnCall(bg, saturday)
+	if err != nil || len(cov) != 1 || cov[0].Engineer != "bob" || cov[0].Override == 0 {
+		t.Errorf("on call on Saturday (what supportline oncall --at prints): %+v %v", cov, err)
+	}
 }
