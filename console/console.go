@@ -16,8 +16,8 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"embed"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"html/template"
@@ -52,17 +52,18 @@ var staticFS embed.FS
 // Server is the console over the domain services. Build it as a literal
 // with every service set, then Mount it once.
 type Server struct {
-	Users    *auth.Users
-	Accounts *accounts.Service
-	Pins     *pins.Service
-	OnCall   *oncall.Service
-	Tickets  *tickets.Service
-	Audit    *audit.Service
-	Notify   *notify.Service
-	Calls    *ivr.Calls
-	Routing  *routing.Service
-	Policy   *policyfile.Policy
-	Log      *slog.Logger
+	Users      *auth.Users
+	Accounts   *accounts.Service
+	Pins       *pins.Service
+	OnCall     *oncall.Service
+	Tickets    *tickets.Service
+	Audit      *audit.Service
+	Notify     *notify.Service
+	Calls      *ivr.Calls
+	Routing    *routing.Service
+	Recordings *notify.Recordings // voicemail audio from Twilio; nil without Twilio credentials (the demo)
+	Policy     *policyfile.Policy
+	Log        *slog.Logger
 	// PublicURL is the console's address as browsers reach it
 	// (SUPPORTLINE_ADMIN_URL): an https one makes the cookies Secure.
 	PublicURL string
