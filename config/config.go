@@ -37,6 +37,9 @@ type Policy struct {
 	Plans              map[string]Plan             `yaml:"plans"`
 	Pins               PinPolicy                   `yaml:"pins"`
 	SLA                SLAPolicy                   `yaml:"sla"`
+	// Notifications configures the messages Supportline sends on its own
+	// initiative (shift reminders).
+	Notifications Notifications `yaml:"notifications"`
 	// Prompts overrides the phone line's words (see DefaultPrompts).
 	Prompts map[string]string `yaml:"prompts"`
 
@@ -104,6 +107,11 @@ type Plan struct {
 	// Message is spoken to callers of a plan without phone support.
 	Message    string               `yaml:"message"`
 	Priorities map[int]PlanPriority `yaml:"priorities"`
+	// ReceiptSMS sends the caller's contact an SMS receipt (prompt
+	// "receipt_sms": ticket number, priority, first response due) when a
+	// call opens a ticket, to the contact's phone on file, once the PIN was
+	// verified. Only for plans with phone: true.
+	ReceiptSMS bool `yaml:"receipt_sms"`
 }
 
 // PlanPriority is what a plan promises for one priority level.
@@ -143,6 +151,26 @@ type SLAPolicy struct {
 	// WarnAt is the fraction of the target after which a warning is raised.
 	WarnAt float64 `yaml:"warn_at"`
 }
+
+// Notifications is the top-level notifications: block.
+type Notifications struct {
+	// ShiftReminderSpec is shift_reminder as written: a duration such as
+	// 30m or 2h (more than 0, at most 7 days), or "off". Absent: 1h.
+	ShiftReminderSpec string `yaml:"shift_reminder"`
+	// ShiftReminder is how long before each shift an engineer who takes SMS
+	// is reminded of it. 0 means off (shift_reminder: off): no reminders at
+	// all; use ShiftRemindersOff rather than comparing with 0.
+	ShiftReminder time.Duration `yaml:"-"`
+}
+
+// ShiftRemindersOff is true when the policy file says shift_reminder: off.
+func (n Notifications) ShiftRemindersOff() bool { return n.ShiftReminder <= 0 }
+
+// DefaultShiftReminder and MaxShiftReminder bound notifications.shift_reminder.
+const (
+	DefaultShiftReminder = time.Hour
+	MaxShiftReminder     = 7 * 24 * time.Hour
+)
 
 // Default returns the built-in three-tier catalog.
 func Default() *Policy {

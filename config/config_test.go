@@ -136,6 +136,32 @@ func TestBrokenFiles(t *testing.T) {
 			`line.outage_patience: "soon" is not a duration such as 30s`, 5},
 		{"days not a list", "days: [mon, tue, wed, thu, fri]", "days: weekdays",
 			`calendars.business.days: must be a list, not "weekdays"`, 8},
+		{"receipt_sms not a bool", "named_contacts: 0", "named_contacts: 0\n    receipt_sms: sometimes",
+			`plans.premium.receipt_sms: must be true or false, not "sometimes"`, 21},
+		{"receipt_sms misspelt", "named_contacts: 0", "named_contacts: 0\n    reciept_sms: true",
+			`plans.premium.reciept_sms: unknown key (did you mean "receipt_sms"?)`, 21},
+		{"receipt_sms on a plan without phone", "phone: false\n", "phone: false\n    receipt_sms: true\n",
+			`plans.standard.receipt_sms: only plans with phone: true open tickets from calls, so only they send receipts`, 26},
+		{"receipt prompt with a foreign placeholder", "plans:\n", "prompts: {receipt_sms: \"Ticket {ticket} for {account}\"}\nplans:\n",
+			`prompts.receipt_sms: placeholder {account} is not available here (use {line}, {ticket}, {priority_word}, {level}, {name}, {due})`, 17},
+		{"shift_reminder zero", "plans:\n", "notifications:\n  shift_reminder: 0\nplans:\n",
+			`notifications.shift_reminder: 0 is not a positive duration; write off to disable reminders`, 18},
+		{"shift_reminder 0s", "plans:\n", "notifications:\n  shift_reminder: 0s\nplans:\n",
+			`notifications.shift_reminder: 0s is not a positive duration; write off to disable reminders`, 18},
+		{"shift_reminder negative", "plans:\n", "notifications:\n  shift_reminder: -30m\nplans:\n",
+			`notifications.shift_reminder: -30m is not a positive duration; write off to disable reminders`, 18},
+		{"shift_reminder over a week", "plans:\n", "notifications:\n  shift_reminder: 169h\nplans:\n",
+			`notifications.shift_reminder: 169h is more than 7 days (168h) before a shift`, 18},
+		{"shift_reminder not a duration", "plans:\n", "notifications:\n  shift_reminder: soon\nplans:\n",
+			`notifications.shift_reminder: "soon" is not a duration such as 30m or 2h, or off`, 18},
+		{"shift_reminder days", "plans:\n", "notifications:\n  shift_reminder: 1d\nplans:\n",
+			`notifications.shift_reminder: "1d" is not a duration such as 30m or 2h, or off`, 18},
+		{"shift_reminder a list", "plans:\n", "notifications:\n  shift_reminder: [1h]\nplans:\n",
+			`notifications.shift_reminder: must be a single value, not a list`, 18},
+		{"notifications misspelt key", "plans:\n", "notifications:\n  shift_remindr: 1h\nplans:\n",
+			`notifications.shift_remindr: unknown key (did you mean "shift_reminder"?)`, 18},
+		{"notifications not a mapping", "plans:\n", "notifications: 1h\nplans:\n",
+			`notifications: must be a mapping of keys, not "1h"`, 17},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -286,5 +312,105 @@ func TestFourTierExample(t *testing.T) {
 	}
 	if len(p.Priorities) != 4 || p.Priorities[3].Name != "Low" {
 		t.Errorf("priorities = %+v", p.Priorities)
+	}
+}
+
+func TestNotificationsShiftReminder(t *testing.T) {
+	cases := []struct {
+		name, block string
+		want        time.Duration
+	}{
+		{"absent: the default hour", "", time.Hour},
+		{"empty block: the default hour", "notifications:\n", time.Hour},
+		{"30 minutes", "notifications:\n  shift_reminder: 30m\n", 30 * time.Minute},
+		{"2 hours", "notifications:\n  shift_reminder: 2h\n", 2 * time.Hour},
+		{"exactly 7 days", "notifications:\n  shift_reminder: 168h\n", 168 * time.Hour},
+		{"off", "notifications:\n  shift_reminder: off\n", 0},
+		{"OFF", "notifications:\n  shift_reminder: \"OFF\"\n", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Parse("n.yaml", []byte(strings.Replace(minimal, "plans:\n", tc.block+"plans:\n", 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := p.Notifications
+			if n.ShiftReminder != tc.want || n.ShiftRemindersOff() != (tc.want == 0) {
+				t.Errorf("shift reminder %v off=%v, want %v", n.ShiftReminder, n.ShiftRemindersOff(), tc.want)
+			}
+		})
+	}
+	if d := Default().Notifications.ShiftReminder; d != time.Hour {
+		t.Errorf("built-in default shift reminder %v, want 1h", d)
+	}
+}
+
+func TestReceiptSMS(t *testing.T) {
+	p, err := Parse("r.yaml", []byte(strings.Replace(minimal, "named_contacts: 0", "named_contacts: 0\n    receipt_sms: true", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Plans["premium"].ReceiptSMS || p.Plans["standard"].ReceiptSMS {
+		t.Errorf("receipt_sms premium %v standard %v, want true and false", p.Plans["premium"].ReceiptSMS, p.Plans["standard"].ReceiptSMS)
+	}
+	if got := p.Prompt("receipt_sms"); !strings.Contains(got, "{ticket}") || !strings.Contains(got, "{due}") {
+		t.Errorf("default receipt text %q lacks {ticket} or {due}", got)
+	}
+	if Default().Plans["premium"].ReceiptSMS {
+		t.Error("the built-in premium plan must not send receipts (opt in in your own file)")
+	}
+	four, err := Load("../examples/four-tier.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !four.Plans["managed"].ReceiptSMS || four.Plans["enterprise"].ReceiptSMS {
+		t.Errorf("four-tier receipts: managed %v enterprise %v, want true and false",
+			four.Plans["managed"].ReceiptSMS, four.Plans["enterprise"].ReceiptSMS)
+	}
+}
+
+func TestPlanZone(t *testing.T) {
+	four, err := Load("../examples/four-tier.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := Default()
+	onlyAlways, err := Parse("a.yaml", []byte(strings.NewReplacer(
+		"clock: business", "clock: always", "live: business", "live: always").Replace(minimal)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	london, err := Parse("l.yaml", []byte(strings.NewReplacer(
+		"calendars:\n", "calendars:\n  uk:\n    timezone: Europe/London\n    days: [mon]\n    open: \"09:00\"\n    close: \"17:00\"\n",
+		"2: {respond_within: 4h, clock: business, live: business", "2: {respond_within: 4h, clock: always, live: uk").Replace(minimal)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		p     *Policy
+		plan  string
+		level int
+		want  string
+	}{
+		{"four-tier managed P1 on always: the plan's business zone", four, "managed", 1, "America/New_York"},
+		{"four-tier managed P2 on business", four, "managed", 2, "America/New_York"},
+		{"built-in premium S1 on always: Denver from S2's live calendar", def, "premium", 1, "America/Denver"},
+		{"unknown plan: the file's first calendar", def, "nonesuch", 1, "America/Denver"},
+		{"every priority on always: the file's calendar", onlyAlways, "premium", 1, "America/Denver"},
+		{"the priority's live calendar before the file's first", london, "premium", 2, "Europe/London"},
+		{"P1 on always: the plan's other priority, not the file's first calendar", london, "premium", 1, "Europe/London"},
+		{"another plan: its own calendar", london, "standard", 2, "America/Denver"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.p.PlanZone(tc.plan, tc.level).String(); got != tc.want {
+				t.Errorf("PlanZone = %s, want %s", got, tc.want)
+			}
+		})
+	}
+	utcOnly := &Policy{}
+	if got := utcOnly.PlanZone("premium", 1); got != time.UTC {
+		t.Errorf("no calendars: PlanZone = %v, want UTC", got)
 	}
 }

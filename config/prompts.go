@@ -45,6 +45,10 @@ var DefaultPrompts = map[string]string{
 	"fallback_email":     "We are sorry, our support line is having trouble. Please email {email}. Goodbye.",
 	"apology":            "We are sorry, something went wrong on our side.",
 	"goodbye":            "Thank you for calling. Goodbye.",
+	// receipt_sms is not spoken: it is the SMS a plan with receipt_sms:
+	// true sends the caller's contact when a call opens a ticket. {due} is
+	// the first response's due time in the plan's zone (Policy.PlanZone).
+	"receipt_sms": "{line}: ticket {ticket} opened, {priority_word} {level} ({name}). First response due by {due}.",
 }
 
 // PromptPlaceholders lists, per prompt, the placeholders it may use.
@@ -65,6 +69,7 @@ var PromptPlaceholders = map[string][]string{
 	"escalate_already":  {"ticket"},
 	"not_entitled":      {"message"},
 	"fallback_email":    {"email"},
+	"receipt_sms":       {"line", "ticket", "priority_word", "level", "name", "due"},
 }
 
 var placeholderRE = regexp.MustCompile(`\{([a-z_]*)\}`)

@@ -25,6 +25,7 @@ func (p *Policy) validate(c *checker) {
 	p.validatePlans(c)
 	p.validatePins(c)
 	p.validatePrompts(c)
+	p.validateNotifications(c)
 	if p.SLA.WarnAt <= 0 || p.SLA.WarnAt >= 1 {
 		c.add("sla.warn_at", "must be a fraction between 0 and 1 (e.g. 0.75), not %v", p.SLA.WarnAt)
 	}
@@ -214,6 +215,9 @@ func (p *Policy) validatePlans(c *checker) {
 		if !pl.Phone && strings.TrimSpace(pl.Message) == "" {
 			c.add(path+".message", "is required when phone is false (it is spoken to callers of this plan)")
 		}
+		if pl.ReceiptSMS && !pl.Phone {
+			c.add(path+".receipt_sms", "only plans with phone: true open tickets from calls, so only they send receipts")
+		}
 		if pl.Phone && len(pl.Priorities) == 0 {
 			c.add(path+".priorities", "a plan with phone support needs at least one priority")
 		}
@@ -330,4 +334,29 @@ func positiveDuration(c *checker, path, v string) time.Duration {
 		return 0
 	}
 	return d
+}
+
+func (p *Policy) validateNotifications(c *checker) {
+	n := &p.Notifications
+	n.ShiftReminder = DefaultShiftReminder
+	v := strings.TrimSpace(n.ShiftReminderSpec)
+	if v == "" {
+		return
+	}
+	if strings.EqualFold(v, "off") {
+		n.ShiftReminder = 0
+		return
+	}
+	path := "notifications.shift_reminder"
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil:
+		c.add(path, "%q is not a duration such as 30m or 2h, or off", n.ShiftReminderSpec)
+	case d <= 0:
+		c.add(path, "%s is not a positive duration; write off to disable reminders", n.ShiftReminderSpec)
+	case d > MaxShiftReminder:
+		c.add(path, "%s is more than 7 days (168h) before a shift", n.ShiftReminderSpec)
+	default:
+		n.ShiftReminder = d
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/twilio/twilio-go/twiml"
 
 	"supportline/errcode"
+	"supportline/notify"
 	"supportline/oncall"
 	"supportline/routing"
 	"supportline/store"
@@ -48,6 +49,9 @@ func (s *Server) openTicket(c echo.Context, p params, call Call) error {
 			return err
 		}
 		call.TicketID, call.Misses = &t.ID, 0
+		if err := s.receipt(ctx, tx, &call, t); err != nil {
+			return err
+		}
 		if rt.Kind == routing.Live {
 			steps := make([]DialStep, len(rt.Steps))
 			for i, st := range rt.Steps {
@@ -88,6 +92,40 @@ func (s *Server) openTicket(c echo.Context, p params, call Call) error {
 	}
 	s.record(&sp, &call, key)
 	return send(c, sp)
+}
+
+// receipt queues, in the transaction that opens ticket t, the caller's
+// SMS receipt when the plan sets receipt_sms (notify decides, and writes
+// the text). A ticket opens only after the PIN was verified (the priority
+// menu comes after it), and the receipt goes to the verified contact's
+// phone on file, read afresh here, never to the call's caller ID. A
+// contact gone since the PIN, or without a usable phone, gets no receipt;
+// the ticket opens all the same.
+func (s *Server) receipt(ctx context.Context, tx *store.Tx, call *Call, t tickets.Ticket) error {
+	if plan, ok := s.Policy.Plan(call.Plan); !ok || !plan.ReceiptSMS {
+		return nil
+	}
+	if call.ContactID == nil || call.SupportID == "" {
+		return nil
+	}
+	contact, err := s.Accounts.ContactBySupportIDTx(ctx, tx, call.SupportID)
+	if errcode.Is(err, errcode.NotFound) || (err == nil && contact.ID != *call.ContactID) {
+		s.Log.Warn("no receipt: the caller's contact is gone", "call_sid", call.CallSid, "ticket", t.Number)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	queued, err := notify.TextReceiptTx(ctx, tx, s.Policy, notify.Receipt{Number: t.Number, Plan: t.Plan,
+		Priority: t.Priority, ResponseDue: t.ResponseDue, To: contact.Phone})
+	if errcode.Is(err, errcode.Invalid) {
+		s.Log.Warn("no receipt: the contact has no usable phone on file", "call_sid", call.CallSid, "ticket", t.Number)
+		return nil
+	}
+	if err == nil && queued {
+		s.Log.Info("receipt queued", "call_sid", call.CallSid, "ticket", t.Number)
+	}
+	return err
 }
 
 // roster is who is on call around at, as of roster version (the call's
