@@ -88,6 +88,7 @@ func (s *Server) Mount(e *echo.Echo) huma.API {
 	s.registerPins()
 	s.registerTickets()
 	s.registerOnCall()
+	s.registerCoverage()
 	s.dropUnsent()
 	s.declareIdempotency()
 	s.mountCORS(e)

@@ -148,7 +148,7 @@ func TestAPIOpenAPIDocument(t *testing.T) {
 			}
 		}
 	}
-	if want := 14 + onCallOperations + ticketOperations; ops != want {
+	if want := 14 + onCallOperations + ticketOperations + coverageOperations; ops != want {
 		t.Errorf("%d operations, want %d", ops, want)
 	}
 }

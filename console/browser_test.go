@@ -141,7 +141,7 @@ func screenshot(t *testing.T, ctx context.Context, dir, name, pageURL string) {
 			chromedp.Navigate(pageURL),
 			chromedp.WaitVisible(chromedp.CSS("main")),
 		)
-		png := value(t, ctx, "screenshot "+name, chromedp.FullScreenshot(90))
+		png := value(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
 		file := filepath.Join(dir, fmt.Sprintf("%s-%s.png", name, size.name))
 		if err := os.WriteFile(file, png, 0o644); err != nil {
 			t.Fatal(err)
@@ -165,12 +165,13 @@ const lineToken = "console-browser-test-token-0000"
 func (h *harness) phoneLine(t *testing.T) *line {
 	t.Helper()
 	ctx := context.Background()
-	srv := &ivr.Server{DB: h.db, Policy: h.srv.Policy, Pins: h.srv.Pins, Accounts: h.srv.Accounts, Tickets: h.srv.Tickets,
-		Log: h.srv.Log, Tokens: []string{lineToken}, Clock: h.clock.Now}
-	srv.Mount(h.web.Echo)
 	ts := httptest.NewServer(h.web.Echo)
 	t.Cleanup(ts.Close)
-	srv.PublicURL = ts.URL
+	// Signatures are over the public URL, which Mount reads: mount after
+	// the listener has its address.
+	srv := &ivr.Server{DB: h.db, Policy: h.srv.Policy, Pins: h.srv.Pins, Accounts: h.srv.Accounts, Tickets: h.srv.Tickets,
+		Log: h.srv.Log, Tokens: []string{lineToken}, Clock: h.clock.Now, PublicURL: ts.URL}
+	srv.Mount(h.web.Echo)
 	acc, err := h.srv.Accounts.AddAccount(ctx, "setup", accounts.NewAccount{Name: "Acme", Plan: "enterprise"})
 	if err != nil {
 		t.Fatal(err)
@@ -250,6 +251,7 @@ func TestBrowserDashboardTicketAndSignIn(t *testing.T) {
 	run(t, ctx, "acknowledge",
 		chromedp.Navigate(fmt.Sprintf("%s/tickets/%d", h.http.URL, tk.Number)),
 		chromedp.WaitVisible(chromedp.CSS(`form[action$="/ack"] button`)),
+		chromedp.SetValue(chromedp.CSS(`form[action$="/ack"] select`), "alice"), // an admin names who responded
 		chromedp.Click(chromedp.CSS(`form[action$="/ack"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(".notice")),
 		chromedp.Navigate(h.http.URL+"/"),

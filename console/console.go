@@ -35,6 +35,7 @@ import (
 	"supportline/auth"
 	policyfile "supportline/config"
 	"supportline/errcode"
+	"supportline/feeds"
 	"supportline/ivr"
 	"supportline/notify"
 	"supportline/oncall"
@@ -63,7 +64,10 @@ type Server struct {
 	Routing    *routing.Service
 	Recordings *notify.Recordings // voicemail audio from Twilio; nil without Twilio credentials (the demo)
 	Policy     *policyfile.Policy
-	Log        *slog.Logger
+	// Feeds are the calendar feeds listed, created and revoked on /feeds
+	// (feeds.go); their URLs start with the public listener's address.
+	Feeds *feeds.Service
+	Log   *slog.Logger
 	// PublicURL is the console's address as browsers reach it
 	// (SUPPORTLINE_ADMIN_URL): an https one makes the cookies Secure.
 	PublicURL string
@@ -103,6 +107,8 @@ func (s *Server) Mount(e *echo.Echo) error {
 	s.registerAccounts(g)
 	s.registerOnCall(g)
 	s.registerRecords(g)
+	s.registerFeeds(g)
+	s.registerCoverage(g)
 	s.wrapErrors(e)
 	return nil
 }

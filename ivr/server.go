@@ -74,6 +74,7 @@ func (s *Server) Mount(e *echo.Echo) {
 	g.POST("/status", withParams(s.status))
 	g.POST("/fallback", s.fallback)
 	g.POST("/fallback/next", s.fallbackNext)
+	e.POST("/twilio/sms", s.sms, s.budget, sig) // Messaging webhook (sms.go), signed like the rest
 }
 
 // defaultTimeout is a webhook's budget when Server.Timeout is zero.

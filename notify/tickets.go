@@ -3,9 +3,12 @@ package notify
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf16"
 
 	"supportline/config"
 	"supportline/errcode"
@@ -67,11 +70,21 @@ var ticketTexts = map[tickets.EventKind]ticketText{
 }
 
 // ticketFooter ends every SMS about a ticket (placeholders as in
-// ticketTexts); empty for now.
-const ticketFooter = ""
+// ticketTexts): the reply the SMS face (ivr's POST /twilio/sms) expects.
+// [TicketAlert.body] keeps it whole however long the text before it is.
+const ticketFooter = " Reply ACK {ticket}"
 
-// body is the SMS of alert a.
+// body is the SMS of alert a: text, cut if need be so that the footer fits
+// within MaxBodyLen, then the footer (Enqueue would otherwise cut the
+// footer, the one part the engineer must read).
 func (a TicketAlert) body(policy *config.Policy, text string) string {
+	r := a.replacer(policy)
+	main, footer := r.Replace(text), r.Replace(ticketFooter)
+	return cutUnits(main, MaxBodyLen-unitsOf(footer)) + footer
+}
+
+// replacer fills the placeholders of ticketTexts and ticketFooter.
+func (a TicketAlert) replacer(policy *config.Policy) *strings.Replacer {
 	return strings.NewReplacer(
 		"{ticket}", strconv.FormatInt(a.Number, 10),
 		"{priority_word}", policy.PriorityWord(),
@@ -82,7 +95,37 @@ func (a TicketAlert) body(policy *config.Policy, text string) string {
 		"{opened}", a.OpenedAt.UTC().Format(time.RFC3339),
 		"{due}", a.ResponseDue.UTC().Format(time.RFC3339),
 		"{recording}", a.RecordingURL,
-	).Replace(text + ticketFooter)
+	)
+}
+
+// unitsOf is the length of s in UTF-16 code units, as Twilio counts.
+func unitsOf(s string) int {
+	n := 0
+	for _, r := range s {
+		if u := utf16.RuneLen(r); u > 0 {
+			n += u
+		} else {
+			n++ // invalid UTF-8 is sent as U+FFFD
+		}
+	}
+	return n
+}
+
+// cutUnits cuts s to at most max UTF-16 code units, ending a cut text with
+// an ellipsis.
+func cutUnits(s string, max int) string {
+	if unitsOf(s) <= max {
+		return s
+	}
+	n := 0
+	for i, r := range s {
+		u := unitsOf(string(r))
+		if n+u > max-1 { // room for the ellipsis (one unit)
+			return strings.TrimRightFunc(s[:i], unicode.IsSpace) + "…"
+		}
+		n += u
+	}
+	return s
 }
 
 // TextTicketTx queues, in tx (the transaction that records the event, so
@@ -117,4 +160,45 @@ func TextTicketTx(ctx context.Context, tx *store.Tx, policy *config.Policy, rost
 		}
 	}
 	return len(to), nil
+}
+
+// LastTicketTx returns the number of the ticket that the latest SMS about a
+// ticket (one of ticketTexts, which end with ticketFooter) sent to phone
+// was about, read through q: what a bare "ACK" or "RESOLVE" from that phone
+// means. Only sent messages count (a pending one has not reached the
+// phone), the latest by when it was sent. None is errcode.NotFound.
+//
+// A function on the querier, like TextTicketTx: the outbox is the shared
+// log every domain writes, and the SMS face reads it inside its own work.
+func LastTicketTx(ctx context.Context, q store.Querier, phone string) (int64, error) {
+	kinds := make([]string, 0, len(ticketTexts))
+	for k := range ticketTexts {
+		kinds = append(kinds, string(k))
+	}
+	sort.Strings(kinds)
+	like := make([]string, len(kinds))
+	args := []any{phone}
+	for i, k := range kinds {
+		like[i] = "event_key LIKE ?"
+		args = append(args, "ticket:%:"+k)
+	}
+	var keys []string
+	err := q.Select(ctx, &keys, `SELECT event_key FROM outbox
+		WHERE recipient = ? AND status = 'sent' AND (`+strings.Join(like, " OR ")+`)
+		ORDER BY sent_at DESC, id DESC LIMIT 1`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("read the last ticket SMS to a number: %w", err)
+	}
+	if len(keys) == 0 {
+		return 0, errcode.New(errcode.NotFound, "no SMS about a ticket was sent to this number")
+	}
+	parts := strings.Split(keys[0], ":")
+	if len(parts) != 3 {
+		return 0, fmt.Errorf("outbox event key %q names no ticket number", keys[0])
+	}
+	n, perr := strconv.ParseInt(parts[1], 10, 64)
+	if perr != nil || n <= 0 {
+		return 0, fmt.Errorf("outbox event key %q names no ticket number", keys[0])
+	}
+	return n, nil
 }

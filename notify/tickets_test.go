@@ -47,10 +47,10 @@ func TestTextTicketTx(t *testing.T) {
 			to   string
 			body string
 		}{
-			{tickets.EventVoicemail, "+15555550111", "Voicemail on ticket 100123: Severity 1, Acme Rockets (Pat Premium). Listen: https://api.twilio.com/recordings/RE1"},
-			{tickets.EventEscalated, "+15555550113", "ESCALATED ticket 100123 by Acme Rockets (Pat Premium), Severity 1, opened 2026-11-18T16:30:00Z."},
-			{tickets.EventWarning, "+15555550111", "SLA warning: ticket 100123 (account 10042, Severity 1) needs a first response by 2026-11-18T17:30:00Z."},
-			{tickets.EventBreach, "+15555550113", "SLA BREACH: ticket 100123 (account 10042, Severity 1) had no response by 2026-11-18T17:30:00Z."},
+			{tickets.EventVoicemail, "+15555550111", "Voicemail on ticket 100123: Severity 1, Acme Rockets (Pat Premium). Listen: https://api.twilio.com/recordings/RE1 Reply ACK 100123"},
+			{tickets.EventEscalated, "+15555550113", "ESCALATED ticket 100123 by Acme Rockets (Pat Premium), Severity 1, opened 2026-11-18T16:30:00Z. Reply ACK 100123"},
+			{tickets.EventWarning, "+15555550111", "SLA warning: ticket 100123 (account 10042, Severity 1) needs a first response by 2026-11-18T17:30:00Z. Reply ACK 100123"},
+			{tickets.EventBreach, "+15555550113", "SLA BREACH: ticket 100123 (account 10042, Severity 1) had no response by 2026-11-18T17:30:00Z. Reply ACK 100123"},
 		} {
 			t.Run(string(tc.kind), func(t *testing.T) {
 				a := base

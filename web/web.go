@@ -117,6 +117,8 @@ func twilioOnly(next echo.HandlerFunc) echo.HandlerFunc {
 		switch p := c.Request().URL.Path; {
 		case p == "/healthz", p == "/readyz", p == "/twilio", strings.HasPrefix(p, "/twilio/"):
 			return next(c)
+		case strings.HasPrefix(p, "/ical/"): // calendar feeds (package feeds): fetched from the internet by secret URL
+			return next(c)
 		default:
 			return errOffListener
 		}

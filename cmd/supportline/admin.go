@@ -113,15 +113,18 @@ func (a *app) checkCommand() *cobra.Command {
 			if len(dbc.problems) > 0 {
 				return dbc.problems
 			}
+			warnings := a.coverageWarnings(cmd.Context(), p, dbc)
 			out := struct {
 				policySummary
 				Database scheduleCheck `json:"database"`
-			}{summary(p), dbc}
+				Warnings []string      `json:"warnings"`
+			}{summary(p), dbc, warnings}
 			return a.emit(out, func() {
 				s := summary(p)
 				fmt.Fprintf(a.stdout, "ok: %s\n  plans: %s\n  calendars: %s\n  escalation policies: %s\n  schedules named: %s\n  %s\n",
 					p.Source, strings.Join(s.Plans, ", "), strings.Join(s.Calendars, ", "),
 					strings.Join(s.EscalationPolicies, ", "), strings.Join(s.Schedules, ", "), dbc)
+				printWarnings(a.stdout, warnings)
 			})
 		},
 	}

@@ -110,8 +110,11 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.callCommand(), a.ticketCommand())
 	root.AddCommand(a.pinCommand())
 	root.AddCommand(a.outboxCommand())
+	root.AddCommand(a.smsCommand())
 	root.AddCommand(a.tokenCommand(), a.userCommand())
+	root.AddCommand(a.feedCommand())
 	root.AddCommand(a.versionCommand(), a.healthCommand())
+	root.AddCommand(a.coverageCommand())
 	a.prepareTree(root)
 	return root
 }

@@ -71,6 +71,7 @@ func (a *app) serveCommand() *cobra.Command {
 			srv := web.New(db, log)
 			srv.Gate = state.err
 			line.Mount(srv.Echo)
+			mountFeeds(srv.Echo, svc) // /ical/TOKEN.ics, the calendar feeds (feed.go)
 			adminAPI(svc, log, set.CORSOrigins).Mount(srv.Admin)
 			if err := adminConsole(svc, log, set, consoleURL(set.AdminURL, ls.Admin.Addr().String())).Mount(srv.Admin); err != nil {
 				return err
@@ -117,6 +118,7 @@ func (a *app) serveCommand() *cobra.Command {
 					defer mu.Unlock()
 					stops = append(stops,
 						startWatcher(ctx, db, log, set.WatchInterval, notify.SLAAlerts(policy)),
+						(&notify.Reminders{DB: db, Log: log.With("component", "shift-reminders"), Interval: set.WatchInterval, Lead: policy.Notifications.ShiftReminder}).Start(ctx),
 						a.startOutbox(ctx, db, log, set.Sender), // after the watcher, which enqueues SMS
 						every(ctx, pinPruneInterval, func(ctx context.Context) { prunePins(ctx, line.Pins, log) }))
 					if a.hooks.ready != nil {
@@ -207,6 +209,7 @@ func adminConsole(svc *services, log *slog.Logger, set serveSettings, publicURL 
 		Notify:     svc.Notify,
 		Calls:      svc.Calls,
 		Routing:    svc.Routing,
+		Feeds:      svc.Feeds,
 		Recordings: set.Recordings,
 		Policy:     svc.OnCall.Policy,
 		Log:        log,

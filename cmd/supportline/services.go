@@ -8,6 +8,7 @@ import (
 	"supportline/audit"
 	"supportline/auth"
 	"supportline/config"
+	"supportline/feeds"
 	"supportline/ivr"
 	"supportline/notify"
 	"supportline/oncall"
@@ -33,6 +34,9 @@ type services struct {
 	// Users are the console's people and sessions.
 	Users   *auth.Users
 	Routing *routing.Service
+	// Feeds are the calendar feeds' tokens and documents; their URLs start
+	// with SUPPORTLINE_PUBLIC_URL (feedsPublicURL, feed.go).
+	Feeds *feeds.Service
 }
 
 // newServices builds every service on db as literals with every field set.
@@ -57,6 +61,7 @@ func newServices(db *store.DB, policy *config.Policy, log *slog.Logger, secret [
 		Tokens:   &auth.Tokens{DB: db, Engineers: oc},
 		Users:    &auth.Users{DB: db, Engineers: oc},
 		Routing:  &routing.Service{DB: db, Policy: policy},
+		Feeds:    &feeds.Service{DB: db, OnCall: oc, PublicURL: feedsPublicURL()},
 	}
 }
 
