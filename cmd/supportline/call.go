@@ -94,17 +94,9 @@ func (a *app) placeCall(ctx context.Context, o callOptions, interactive bool, st
 		}
 		from = n
 	}
-	to := o.to
-	if to == "" {
-		p, err := a.loadPolicy()
-		if err != nil {
-			return err
-		}
-		to = p.Line.Number
-	} else if n, err := contactinfo.Phone(to); err != nil {
-		return usageError{"--to: " + err.Error()}
-	} else {
-		to = n
+	to, err := a.lineNumber(o.to)
+	if err != nil {
+		return err
 	}
 	engineers, err := a.parseEngineerKeys(ctx, o.engineerKeys)
 	if err != nil {
@@ -289,4 +281,21 @@ func isTerminal(r io.Reader) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// lineNumber is the support line's number a simulated call or message
+// goes to: --to when given (checked), else the policy's line number.
+func (a *app) lineNumber(to string) (string, error) {
+	if to == "" {
+		p, err := a.loadPolicy()
+		if err != nil {
+			return "", err
+		}
+		return p.Line.Number, nil
+	}
+	n, err := contactinfo.Phone(to)
+	if err != nil {
+		return "", usageError{"--to: " + err.Error()}
+	}
+	return n, nil
 }

@@ -88,17 +88,9 @@ func (a *app) sendSMS(ctx context.Context, o smsOptions, body string) error {
 		}
 		from = n
 	}
-	to := o.to
-	if to == "" {
-		p, err := a.loadPolicy()
-		if err != nil {
-			return err
-		}
-		to = p.Line.Number
-	} else if n, err := contactinfo.Phone(to); err != nil {
-		return usageError{"--to: " + err.Error()}
-	} else {
-		to = n
+	to, err := a.lineNumber(o.to)
+	if err != nil {
+		return err
 	}
 	if o.messageSid != "" && !validMessageSid(o.messageSid) {
 		return usageError{"--message-sid must be SM followed by 32 hex digits"}
