@@ -71,7 +71,7 @@ func (s *Service) Acknowledge(ctx context.Context, actor string, number int64, h
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		e, err := s.Engineers.EngineerTx(ctx, tx, handle)
 		if errcode.Is(err, errcode.NotFound) {
-			return errcode.Errorf(errcode.NotFound, "no engineer %q: --engineer takes the handle of an engineer (see supportline engineer list)", handle)
+			return errcode.Errorf(errcode.NotFound, "no engineer with handle %q (supportline engineer list shows them)", handle)
 		}
 		if err != nil {
 			return err
