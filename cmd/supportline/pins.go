@@ -29,7 +29,7 @@ func (a *app) pinsService(ctx context.Context, clears bool) (*pins.Service, erro
 	if err != nil {
 		return nil, err
 	}
-	return newServices(db, p, nil, secret).Pins, nil
+	return newServices(db, p, nil, secret, "").Pins, nil
 }
 
 func (a *app) pinCommand() *cobra.Command {

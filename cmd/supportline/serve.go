@@ -66,7 +66,7 @@ func (a *app) serveCommand() *cobra.Command {
 			}
 			var state dbState
 			state.set(errDBNotYet)
-			svc := newServices(db, policy, log, set.EntrySecret)
+			svc := newServices(db, policy, log, set.EntrySecret, set.PublicURL)
 			line := phoneLine(set, policy, db, state.err, svc)
 			srv := web.New(db, log)
 			srv.Gate = state.err

@@ -46,8 +46,10 @@ type services struct {
 // secret keys unmatched support-ID entries (entrySecret; nil makes a random
 // key, enough for commands that clear no lockout); log may be nil (admin
 // actions are recorded in the audit log, and the CLI's output is for the
-// admin).
-func newServices(db *store.DB, policy *config.Policy, log *slog.Logger, secret []byte) *services {
+// admin). publicURL is where the public listener is reached (serve's
+// SUPPORTLINE_PUBLIC_URL, or the demo's), the base of calendar feed URLs;
+// "" leaves feeds with their paths only.
+func newServices(db *store.DB, policy *config.Policy, log *slog.Logger, secret []byte, publicURL string) *services {
 	pin, acc := pins.NewWithAccounts(db, policy, policy.Pins, log, secret)
 	oc := &oncall.Service{DB: db, Policy: policy}
 	return &services{
@@ -61,7 +63,7 @@ func newServices(db *store.DB, policy *config.Policy, log *slog.Logger, secret [
 		Tokens:   &auth.Tokens{DB: db, Engineers: oc},
 		Users:    &auth.Users{DB: db, Engineers: oc},
 		Routing:  &routing.Service{DB: db, Policy: policy},
-		Feeds:    &feeds.Service{DB: db, OnCall: oc, PublicURL: feedsPublicURL()},
+		Feeds:    &feeds.Service{DB: db, OnCall: oc, PublicURL: publicURL},
 	}
 }
 
@@ -72,5 +74,5 @@ func (a *app) services(ctx context.Context) (*services, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newServices(db, p, nil, nil), nil
+	return newServices(db, p, nil, nil, feedsPublicURL()), nil
 }
