@@ -33,7 +33,9 @@ import (
 // MessageSid first, so a webhook Twilio sends again changes nothing twice
 // and is answered with the first reply.
 
-var messageSidRE = regexp.MustCompile(`^SM[0-9a-f]{32}$`)
+// messageSidRE is a message SID: SM for an SMS, MM for an MMS (a picture
+// with the text), as Twilio sends them.
+var messageSidRE = regexp.MustCompile(`^(SM|MM)[0-9a-f]{32}$`)
 
 // maxSMSBytes bounds Body: Twilio joins at most 1600 characters, each at
 // most 4 bytes of UTF-8.
@@ -67,7 +69,7 @@ func readSMS(c echo.Context) (smsParams, error) {
 	f := c.Request().PostForm
 	p := smsParams{MessageSid: f.Get("MessageSid"), From: f.Get("From"), Body: f.Get("Body")}
 	if !messageSidRE.MatchString(p.MessageSid) {
-		return p, badParam("MessageSid", "SM followed by 32 hex digits")
+		return p, badParam("MessageSid", "SM or MM followed by 32 hex digits")
 	}
 	if a := f.Get("AccountSid"); a != "" && !accountSidRE.MatchString(a) {
 		return p, badParam("AccountSid", twilioParams["AccountSid"].must)

@@ -391,6 +391,16 @@ func TestSMSWhoAndHelp(t *testing.T) {
 		if r := h.reply(h.sms(bobPhone, "Help")); r != smsHelp {
 			t.Errorf("HELP answered %q", r)
 		}
+		// An MMS (a picture with the words) has an MM... SID: its words count.
+		mms := h.sms(bobPhone, "WHO")
+		mms.MessageSid = "MM" + strings.Repeat("ab", 16)
+		if r := h.reply(mms); r != want {
+			t.Errorf("WHO by MMS answered %q", r)
+		}
+		tk := h.openTicket()
+		note := h.sms(bobPhone, "NOTE "+itoa(tk.Number)+" photo of the rack attached")
+		note.MessageSid = "MM" + strings.Repeat("cd", 16)
+		mustContain(t, h.reply(note), "Note added to ticket "+itoa(tk.Number)+".")
 		for _, cmd := range []string{"ACK 100123", "RESOLVE 100123", "NOTE 100123", "WHO", "HELP"} {
 			if !strings.Contains(smsHelp, cmd) {
 				t.Errorf("HELP does not mention %s", cmd)

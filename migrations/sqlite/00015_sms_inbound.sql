@@ -7,7 +7,7 @@
 -- than 24 h are deleted as new commands arrive. The body is not kept: the
 -- ticket's history and the audit log hold what a command changed.
 CREATE TABLE sms_inbound (
-    message_sid  TEXT PRIMARY KEY CHECK (length(message_sid) = 34 AND message_sid GLOB 'SM*'),
+    message_sid  TEXT PRIMARY KEY CHECK (length(message_sid) = 34 AND (message_sid GLOB 'SM*' OR message_sid GLOB 'MM*')),
     engineer     TEXT NOT NULL CHECK (engineer <> ''),
     state        TEXT NOT NULL CHECK (state IN ('pending', 'done')),
     reply        TEXT,
