@@ -18,6 +18,12 @@ import (
 // password yet: the words must not tell which.
 var ErrBadSignIn = errcode.New(errcode.Invalid, "the e-mail or the password is wrong")
 
+// maxEmail is the longest e-mail SignIn looks at, in bytes: the longest a
+// user can have (contactinfo.ValidEmail, RFC 5321). A longer one is refused
+// before the throttle writes it as a key, so that the failures table
+// cannot be filled with huge ones.
+const maxEmail = 254
+
 // throttled is the answer while too many sign-ins failed for the e-mail
 // or from the address (errcode.Unavailable: trying again later works).
 func throttledError(wait time.Duration) error {
@@ -37,10 +43,15 @@ type Session struct {
 }
 
 // SignIn checks an e-mail and password and starts a session. Failures are
-// ErrBadSignIn or an errcode.Unavailable error while throttled; address (the client's, without its
-// port) and userAgent are kept with the session for the user to see.
+// ErrBadSignIn (at once, counting nothing, for an e-mail longer than any
+// user's) or an errcode.Unavailable error while throttled; address (the
+// client's, without its port) and userAgent are kept with the session for
+// the user to see.
 func (s *Users) SignIn(ctx context.Context, email, password, address, userAgent string) (Session, error) {
 	email = NormalizeEmail(email)
+	if len(email) > maxEmail {
+		return Session{}, ErrBadSignIn // nobody's (Add refuses it), and no key that size is written
+	}
 	keys := []string{"email:" + email, "addr:" + address}
 	if wait, err := s.throttled(ctx, keys); err != nil {
 		return Session{}, err
@@ -74,7 +85,7 @@ func (s *Users) SignIn(ctx context.Context, email, password, address, userAgent 
 	}
 	u := row.User
 	u.utc()
-	text, err := newSecret("")
+	text, err := NewSecret("")
 	if err != nil {
 		return Session{}, err
 	}
@@ -82,7 +93,7 @@ func (s *Users) SignIn(ctx context.Context, email, password, address, userAgent 
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		out = Session{Text: text, User: u, ExpiresAt: tx.Now.Add(SessionMax)}
 		if _, err := tx.Exec(ctx, `INSERT INTO console_sessions (user_id, hash, created_at, last_seen_at, expires_at, address, user_agent)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, u.ID, hashOf(text), tx.Now, tx.Now, out.ExpiresAt, address, truncate(userAgent, 200)); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, u.ID, HashSecret(text), tx.Now, tx.Now, out.ExpiresAt, address, truncate(userAgent, 200)); err != nil {
 			return fmt.Errorf("insert session: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE console_users SET last_sign_in_at = ? WHERE id = ?`, tx.Now, u.ID); err != nil {
@@ -176,7 +187,7 @@ func (s *Users) Resume(ctx context.Context, text string) (User, error) {
 	err := s.DB.Statements(ctx, func(q *store.Q) error {
 		err := q.Get(ctx, &row, `SELECT `+userColumns+`, s.id AS session_id, s.hash, s.expires_at, s.last_seen_at
 			FROM console_sessions s JOIN console_users u ON u.id = s.user_id LEFT JOIN engineers e ON e.id = u.engineer_id
-			WHERE s.hash = ?`, hashOf(text))
+			WHERE s.hash = ?`, HashSecret(text))
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNoSession
 		}
@@ -184,7 +195,7 @@ func (s *Users) Resume(ctx context.Context, text string) (User, error) {
 			return fmt.Errorf("look up session: %w", err)
 		}
 		now := q.At()
-		if !equalHash(row.Hash, hashOf(text)) || row.Disabled != nil || !now.Before(row.Expires.UTC()) ||
+		if !EqualHash(row.Hash, HashSecret(text)) || row.Disabled != nil || !now.Before(row.Expires.UTC()) ||
 			!now.Before(row.Seen.UTC().Add(SessionIdle)) || !row.Role.Valid() || (row.Role == Engineer) != (row.Engineer != nil) {
 			return ErrNoSession
 		}
@@ -210,7 +221,7 @@ func (s *Users) SignOut(ctx context.Context, text string) error {
 		return nil
 	}
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM console_sessions WHERE hash = ?`, hashOf(text)); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM console_sessions WHERE hash = ?`, HashSecret(text)); err != nil {
 			return fmt.Errorf("end session: %w", err)
 		}
 		return nil

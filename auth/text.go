@@ -10,10 +10,11 @@ import (
 	"strings"
 )
 
-// newSecret returns a new secret's text (a token's, a session cookie's, a
-// set-password link's): prefix and the unpadded base64url of secretBytes
-// from crypto/rand.
-func newSecret(prefix string) (string, error) {
+// NewSecret returns a new secret's text (an API token's, a session
+// cookie's, a set-password link's, a calendar feed's): prefix and the
+// unpadded base64url of 32 bytes from crypto/rand. Store only HashSecret
+// of it.
+func NewSecret(prefix string) (string, error) {
 	b := make([]byte, secretBytes)
 	if _, err := rand.Read(b); err != nil {
 		return "", fmt.Errorf("read random bytes for a secret: %w", err)
@@ -22,7 +23,7 @@ func newSecret(prefix string) (string, error) {
 }
 
 // newText returns a new token's text.
-func newText() (string, error) { return newSecret(Prefix) }
+func newText() (string, error) { return NewSecret(Prefix) }
 
 // checkSecret refuses text that cannot be a secret made by newSecret with
 // prefix, before any lookup.
@@ -42,6 +43,10 @@ func checkSecret(text, prefix string) error {
 	return nil
 }
 
+// WellFormed reports whether text could be a secret NewSecret made with
+// prefix: anything else is refused before any lookup.
+func WellFormed(text, prefix string) bool { return checkSecret(text, prefix) == nil }
+
 // checkText refuses text that cannot be a token, before any lookup.
 func checkText(text string) error {
 	if text == "" {
@@ -50,15 +55,16 @@ func checkText(text string) error {
 	return checkSecret(text, Prefix)
 }
 
-// hashOf is what is stored of a token: the hex SHA-256 of its text. A
-// fast, unsalted hash is right for 256 random bits (nothing to brute-force,
-// no dictionary to precompute); PINs, four to eight digits, need a slow one.
-func hashOf(text string) string {
+// HashSecret is what is stored of a secret: the hex SHA-256 of its text.
+// A fast, unsalted hash is right for 256 random bits (nothing to
+// brute-force, no dictionary to precompute); PINs, four to eight digits,
+// need a slow one.
+func HashSecret(text string) string {
 	sum := sha256.Sum256([]byte(text))
 	return hex.EncodeToString(sum[:])
 }
 
-// equalHash compares two hex hashes in constant time.
-func equalHash(a, b string) bool {
+// EqualHash compares two hex hashes in constant time.
+func EqualHash(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

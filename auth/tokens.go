@@ -163,7 +163,7 @@ func (s *Tokens) Create(ctx context.Context, actor string, n NewToken) (Token, s
 			out.Engineer = &n.Engineer
 		}
 		id, err := tx.Insert(ctx, `INSERT INTO api_tokens (name, role, engineer_id, hash, created_at, created_by, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, out.Name, string(out.Role), engineerID, hashOf(text), out.CreatedAt, actor, out.ExpiresAt)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, out.Name, string(out.Role), engineerID, HashSecret(text), out.CreatedAt, actor, out.ExpiresAt)
 		if store.IsUniqueViolation(err) {
 			return errcode.Errorf(errcode.Conflict, "a token named %s exists; revoke it first or choose another name", n.Name)
 		}
@@ -252,7 +252,7 @@ func (s *Tokens) Authenticate(ctx context.Context, bearer string) (Principal, er
 	if err := checkText(text); err != nil {
 		return Principal{}, err
 	}
-	want := hashOf(text)
+	want := HashSecret(text)
 	var row struct {
 		ID        int64      `db:"id"`
 		Name      string     `db:"name"`
@@ -276,7 +276,7 @@ func (s *Tokens) Authenticate(ctx context.Context, bearer string) (Principal, er
 		if err != nil {
 			return fmt.Errorf("look up token: %w", err)
 		}
-		if !equalHash(row.Hash, want) {
+		if !EqualHash(row.Hash, want) {
 			return refused("unknown token")
 		}
 		switch {

@@ -160,7 +160,7 @@ func checkRole(role Role, engineer, what string) error {
 
 // newLinkTx voids the user's unused links and makes a new one.
 func newLinkTx(ctx context.Context, tx *store.Tx, userID int64) (Link, error) {
-	text, err := newSecret("")
+	text, err := NewSecret("")
 	if err != nil {
 		return Link{}, err
 	}
@@ -169,7 +169,7 @@ func newLinkTx(ctx context.Context, tx *store.Tx, userID int64) (Link, error) {
 	}
 	l := Link{Text: text, ExpiresAt: tx.Now.Add(LinkTTL)}
 	if _, err := tx.Exec(ctx, `INSERT INTO console_links (user_id, hash, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-		userID, hashOf(text), tx.Now, l.ExpiresAt); err != nil {
+		userID, HashSecret(text), tx.Now, l.ExpiresAt); err != nil {
 		return Link{}, fmt.Errorf("insert link: %w", err)
 	}
 	return l, nil
@@ -297,8 +297,8 @@ func linkTx(ctx context.Context, q store.Querier, text string) (User, int64, err
 		ExpiresAt time.Time  `db:"expires_at"`
 		UsedAt    *time.Time `db:"used_at"`
 	}
-	err := q.Get(ctx, &row, `SELECT id, user_id, hash, expires_at, used_at FROM console_links WHERE hash = ?`, hashOf(text))
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !equalHash(row.Hash, hashOf(text))) {
+	err := q.Get(ctx, &row, `SELECT id, user_id, hash, expires_at, used_at FROM console_links WHERE hash = ?`, HashSecret(text))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !EqualHash(row.Hash, HashSecret(text))) {
 		return User{}, 0, errBadLink
 	}
 	if err != nil {

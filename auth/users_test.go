@@ -127,7 +127,7 @@ func auditOf(t *testing.T, db *store.DB) []string {
 	return got
 }
 
-func hashOf(text string) string {
+func HashSecret(text string) string {
 	sum := sha256.Sum256([]byte(text))
 	return hex.EncodeToString(sum[:])
 }
@@ -311,7 +311,7 @@ func TestUserLinks(t *testing.T) {
 			flipped = dana.Text[:10] + "B" + dana.Text[11:]
 		}
 		for _, text := range []string{"", "x", dana.Text[:42], dana.Text + "A", strings.Repeat("+", 43), flipped,
-			strings.ToUpper(dana.Text), hashOf(dana.Text), "slt_" + dana.Text, dana.Text + "\n", " " + dana.Text} {
+			strings.ToUpper(dana.Text), HashSecret(dana.Text), "slt_" + dana.Text, dana.Text + "\n", " " + dana.Text} {
 			if text == dana.Text {
 				continue
 			}
@@ -505,7 +505,7 @@ func TestUserSessions(t *testing.T) {
 				wantSession(t, s, sess.Text, "jane@example.com")
 				var seen time.Time
 				if err := db.Statements(ctx, func(q *store.Q) error {
-					return q.Get(ctx, &seen, `SELECT last_seen_at FROM console_sessions WHERE hash = ?`, hashOf(sess.Text))
+					return q.Get(ctx, &seen, `SELECT last_seen_at FROM console_sessions WHERE hash = ?`, HashSecret(sess.Text))
 				}); err != nil || !seen.Equal(start.Add(step.want)) {
 					t.Errorf("used at +%s: last_seen_at %s (%v), want +%s", step.at, seen.UTC(), err, step.want)
 				}

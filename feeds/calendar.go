@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"supportline/auth"
 	"supportline/errcode"
 	"supportline/oncall"
 	"supportline/store"
@@ -64,10 +65,10 @@ func (s *Service) Calendar(ctx context.Context, token string) (Feed, []byte, err
 
 // lookup finds the feed of token, and records its fetch.
 func (s *Service) lookup(ctx context.Context, token string) (Feed, error) {
-	if !wellFormed(token) {
+	if !auth.WellFormed(token, Prefix) {
 		return Feed{}, ErrNoFeed
 	}
-	want := hashOf(token)
+	want := auth.HashSecret(token)
 	var row struct {
 		Feed
 		Hash    string     `db:"hash"`
@@ -84,7 +85,7 @@ func (s *Service) lookup(ctx context.Context, token string) (Feed, error) {
 		if err != nil {
 			return fmt.Errorf("look up feed: %w", err)
 		}
-		if !equalHash(row.Hash, want) || row.Revoked != nil {
+		if !auth.EqualHash(row.Hash, want) || row.Revoked != nil {
 			return ErrNoFeed
 		}
 		stale := q.At().Add(-fetchedEvery)

@@ -11,11 +11,6 @@ package feeds
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -23,6 +18,7 @@ import (
 	"time"
 
 	"supportline/audit"
+	"supportline/auth"
 	"supportline/errcode"
 	"supportline/oncall"
 	"supportline/store"
@@ -41,15 +37,9 @@ type Service struct {
 }
 
 // Prefix starts every feed token, so that one pasted where it should not
-// be is recognisable (and scannable) as a Supportline feed's secret.
+// be is recognisable (and scannable) as a Supportline feed's secret. 256
+// random bits follow it (auth.NewSecret), twice the 128 the issue asks for.
 const Prefix = "slf_"
-
-// secretBytes is how many random bytes follow the prefix: 256 bits, twice
-// the 128 the issue asks for.
-const secretBytes = 32
-
-// tokenLen is a token's length in characters.
-var tokenLen = len(Prefix) + base64.RawURLEncoding.EncodedLen(secretBytes)
 
 // Feed is a feed token as [Service.List] shows it: never its text or hash.
 type Feed struct {
@@ -122,7 +112,7 @@ func (s *Service) Create(ctx context.Context, actor string, n NewFeed) (Feed, st
 		}
 		scheduleID = &sch.ID
 	}
-	text, err := newToken()
+	text, err := auth.NewSecret(Prefix)
 	if err != nil {
 		return Feed{}, "", err
 	}
@@ -150,7 +140,7 @@ func (s *Service) Create(ctx context.Context, actor string, n NewFeed) (Feed, st
 			out.Engineer = &n.Engineer
 		}
 		id, err := tx.Insert(ctx, `INSERT INTO feed_tokens (name, schedule_id, engineer_id, hash, created_at, created_by)
-			VALUES (?, ?, ?, ?, ?, ?)`, out.Name, scheduleID, engineerID, hashOf(text), out.CreatedAt, actor)
+			VALUES (?, ?, ?, ?, ?, ?)`, out.Name, scheduleID, engineerID, auth.HashSecret(text), out.CreatedAt, actor)
 		if store.IsUniqueViolation(err) {
 			return conflictName(n.Name)
 		}
@@ -241,35 +231,4 @@ func (s *Service) Revoke(ctx context.Context, actor, ref string) (Feed, error) {
 
 func notFound(ref string) error {
 	return errcode.Errorf(errcode.NotFound, "no feed %q (supportline feed list shows them by ID and name)", ref)
-}
-
-// newToken returns a new feed token: the prefix and the unpadded base64url
-// of secretBytes from crypto/rand.
-func newToken() (string, error) {
-	b := make([]byte, secretBytes)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("read random bytes for a feed token: %w", err)
-	}
-	return Prefix + base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// wellFormed reports whether text could be a token newToken made: a
-// request for anything else is refused before any lookup.
-func wellFormed(text string) bool {
-	if len(text) != tokenLen || !strings.HasPrefix(text, Prefix) {
-		return false
-	}
-	b, err := base64.RawURLEncoding.Strict().DecodeString(text[len(Prefix):])
-	return err == nil && len(b) == secretBytes
-}
-
-// hashOf is what is stored of a token: the hex SHA-256 of its text.
-func hashOf(text string) string {
-	sum := sha256.Sum256([]byte(text))
-	return hex.EncodeToString(sum[:])
-}
-
-// equalHash compares two hex hashes in constant time.
-func equalHash(a, b string) bool {
-	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
