@@ -42,7 +42,8 @@ type (
 		SupportID string    `query:"support_id" maxLength:"8" doc:"Only events about the contact with this support ID." example:"12345678"`
 		Since     time.Time `query:"since" doc:"Only events at or after this RFC 3339 instant."`
 		Until     time.Time `query:"until" doc:"Only events before this RFC 3339 instant."`
-		Limit     int       `query:"limit" minimum:"1" maximum:"10000" default:"1000" doc:"The newest this many matching events (listed oldest first)."`
+		Limit     int       `query:"limit" minimum:"1" maximum:"10000" default:"1000" doc:"At most this many events on the page."`
+		Cursor    string    `query:"cursor" maxLength:"256" doc:"The next_cursor of the previous page; give the same filters with it."`
 	}
 	// auditEvent is audit.Event under its own name in the document
 	// (tickets.Event is "Event").
@@ -50,6 +51,7 @@ type (
 	auditList  struct {
 		Body struct {
 			Events []auditEvent `json:"events"`
+			Next   string       `json:"next_cursor,omitempty" doc:"The cursor of the next, older page; absent on the last page."`
 		}
 	}
 )
@@ -88,20 +90,22 @@ func (s *Server) registerRecords() {
 			return out, nil
 		})
 	register(s, huma.Operation{OperationID: "list-audit-events", Method: http.MethodGet, Path: "/audit",
-		Summary: "Read the audit log", Description: "The newest events matching every filter given, oldest first. " +
-			"Changes made through the API have the actor token:NAME.",
+		Summary: "Read the audit log", Description: "The events matching every filter given, newest first, a page at a time: " +
+			"when older ones follow, next_cursor is the cursor of the next page (keyset, so the events of one transaction, " +
+			"which share an instant, are neither skipped nor repeated). Changes made through the API have the actor token:NAME.",
 		Tags: []string{"audit"}},
 		auth.Read, func(ctx context.Context, _ auth.Principal, in *auditFilter) (*auditList, error) {
-			events, err := s.Audit.List(ctx, audit.Filter{Subject: in.Subject, Actor: in.Actor, SupportID: in.SupportID,
-				Since: in.Since, Until: in.Until, Limit: in.Limit})
+			page, err := s.Audit.ListPage(ctx, audit.Filter{Subject: in.Subject, Actor: in.Actor, SupportID: in.SupportID,
+				Since: in.Since, Until: in.Until, Limit: in.Limit, Cursor: in.Cursor})
 			if err != nil {
 				return nil, err
 			}
 			out := &auditList{}
-			out.Body.Events = make([]auditEvent, len(events))
-			for i, e := range events {
+			out.Body.Events = make([]auditEvent, len(page.Events))
+			for i, e := range page.Events {
 				out.Body.Events[i] = auditEvent{e}
 			}
+			out.Body.Next = page.Next
 			return out, nil
 		})
 }

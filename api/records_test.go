@@ -171,13 +171,14 @@ func TestAPIAudit(t *testing.T) {
 				Action  string    `json:"action"`
 				Account string    `json:"account"`
 			} `json:"events"`
+			Next string `json:"next_cursor"`
 		}
 		for _, tc := range []struct {
 			name string
 			q    url.Values
 			want string
 		}{
-			{"by the admin token", url.Values{"actor": {"token:crm"}}, "account.add/token:crm contact.add/token:crm account.set_name/token:crm"},
+			{"by the admin token, newest first", url.Values{"actor": {"token:crm"}}, "account.set_name/token:crm contact.add/token:crm account.add/token:crm"},
 			{"by the setup", url.Values{"actor": {"setup"}, "subject": {"token crm"}}, "token.create/setup"},
 			{"since, until", url.Values{"actor": {"token:crm"}, "since": {"2026-11-18T16:00:00Z"}, "until": {"2026-11-18T17:00:00Z"}}, "contact.add/token:crm"},
 			{"since alone", url.Values{"since": {"2026-11-18T17:00:00Z"}}, "account.set_name/token:crm"},
@@ -199,8 +200,32 @@ func TestAPIAudit(t *testing.T) {
 		}
 		var e events
 		h.do("GET", "/audit?actor=token:crm&limit=1", h.engineer, nil).want(t, http.StatusOK).JSON(t, &e)
-		if len(e.Events) != 1 || e.Events[0].Account != "100200" || !e.Events[0].At.Equal(t0.Add(2*time.Hour)) {
-			t.Errorf("the newest event: %+v", e)
+		if len(e.Events) != 1 || e.Events[0].Account != "100200" || !e.Events[0].At.Equal(t0.Add(2*time.Hour)) || e.Next == "" {
+			t.Errorf("the newest event, and a cursor to the older ones: %+v", e)
+		}
+		t.Run("paging with the cursor is the full list, filters kept", func(t *testing.T) {
+			var got []string
+			q := url.Values{"actor": {"token:crm"}, "limit": {"1"}}
+			for pages := 0; ; pages++ {
+				if pages > 3 {
+					t.Fatal("more pages than events")
+				}
+				var p events
+				h.do("GET", "/audit?"+q.Encode(), h.viewer, nil).want(t, http.StatusOK).JSON(t, &p)
+				for _, ev := range p.Events {
+					got = append(got, ev.Action)
+				}
+				if p.Next == "" {
+					break
+				}
+				q.Set("cursor", p.Next)
+			}
+			if s := strings.Join(got, " "); s != "account.set_name contact.add account.add" {
+				t.Errorf("paged %s", s)
+			}
+		})
+		if p := h.do("GET", "/audit?cursor=nonsense", h.viewer, nil).want(t, http.StatusBadRequest).Problem(t); !strings.Contains(p.Detail, "not one the audit log gave out") {
+			t.Errorf("a malformed cursor: %+v", p)
 		}
 		for _, tc := range []struct {
 			name, query, token string
@@ -210,6 +235,8 @@ func TestAPIAudit(t *testing.T) {
 			{"until before since", "since=2026-11-18T17:00:00Z&until=2026-11-18T16:00:00Z", h.viewer, http.StatusBadRequest},
 			{"limit 0", "limit=0", h.viewer, http.StatusBadRequest},
 			{"limit too large", "limit=10001", h.viewer, http.StatusBadRequest},
+			{"malformed cursor", "cursor=nonsense", h.viewer, http.StatusBadRequest},
+			{"cursor too long", "cursor=" + strings.Repeat("z", 257), h.viewer, http.StatusBadRequest},
 			{"no token", "", "", http.StatusUnauthorized},
 			{"unknown token", "", "Bearer slt_" + strings.Repeat("0", 43), http.StatusUnauthorized},
 		} {

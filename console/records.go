@@ -1,9 +1,9 @@
 package console
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -16,7 +16,7 @@ import (
 )
 
 // auditPage and outboxPage are how many rows those pages list, the
-// newest first.
+// newest first (the audit log a page at a time, by its cursor).
 const (
 	auditPage  = 100
 	outboxPage = 100
@@ -28,12 +28,15 @@ func (s *Server) registerRecords(g *echo.Group) {
 }
 
 type auditData struct {
+	// Events are a page of the log, newest first.
 	Events []audit.Event
-	// More is whether older events match too: the page shows the newest
-	// auditPage.
-	More     bool
-	Filtered bool
-	Limit    int
+	// Older is the link to the next, older page with the same filters;
+	// empty on the last page. Newest is the link back to the first page,
+	// on a later one.
+	Older, Newest string
+	Filtered      bool
+	// Paged is whether this is a later page (the request had a cursor).
+	Paged bool
 }
 
 // auditTimeLayouts are what the since and until fields take: RFC 3339,
@@ -55,13 +58,14 @@ func parseAuditTime(field, v string) (time.Time, error) {
 
 func (s *Server) auditLog(c echo.Context, _ auth.User) error {
 	q := c.QueryParams()
-	v := view{Title: "Audit log", Nav: "audit", Form: url.Values{}, Data: auditData{Limit: auditPage}}
+	v := view{Title: "Audit log", Nav: "audit", Form: url.Values{}, Data: auditData{}}
 	for _, k := range []string{"subject", "actor", "support_id", "since", "until"} {
 		if x := strings.TrimSpace(q.Get(k)); x != "" {
 			v.Form.Set(k, x)
 		}
 	}
-	f := audit.Filter{Subject: v.Form.Get("subject"), Actor: v.Form.Get("actor"), SupportID: v.Form.Get("support_id"), Limit: auditPage + 1}
+	f := audit.Filter{Subject: v.Form.Get("subject"), Actor: v.Form.Get("actor"), SupportID: v.Form.Get("support_id"),
+		Limit: auditPage, Cursor: strings.TrimSpace(q.Get("cursor"))}
 	var err error
 	if f.Since, err = parseAuditTime("since", v.Form.Get("since")); err != nil {
 		return s.formError(c, "audit", v, "since", err)
@@ -69,17 +73,26 @@ func (s *Server) auditLog(c echo.Context, _ auth.User) error {
 	if f.Until, err = parseAuditTime("until", v.Form.Get("until")); err != nil {
 		return s.formError(c, "audit", v, "until", err)
 	}
-	events, err := s.Audit.List(ctx(c), f)
+	page, err := s.Audit.ListPage(ctx(c), f)
 	if err != nil {
-		return s.formError(c, "audit", v, "until", err)
+		field := "until" // since not before until
+		if f.Cursor != "" && (f.Since.IsZero() || f.Until.IsZero() || f.Since.Before(f.Until)) {
+			field = "" // the cursor, which no field of the form holds: above the form
+		}
+		return s.formError(c, "audit", v, field, err)
 	}
-	d := auditData{Filtered: len(v.Form) > 0, Limit: auditPage}
-	if len(events) > auditPage {
-		// List gives the newest, oldest first: the surplus one is the oldest.
-		events, d.More = events[1:], true
+	d := auditData{Events: page.Events, Filtered: len(v.Form) > 0, Paged: f.Cursor != ""}
+	if page.Next != "" {
+		older := maps.Clone(v.Form)
+		older.Set("cursor", page.Next)
+		d.Older = "/audit?" + older.Encode()
 	}
-	slices.Reverse(events)
-	d.Events = events
+	if d.Paged {
+		d.Newest = "/audit"
+		if d.Filtered {
+			d.Newest += "?" + v.Form.Encode()
+		}
+	}
 	v.Data = d
 	return s.render(c, http.StatusOK, "audit", v)
 }

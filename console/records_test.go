@@ -3,8 +3,10 @@ package console_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -48,19 +50,77 @@ func TestAuditLogPage(t *testing.T) {
 		viewer.get("/audit?since=2026-11-19&until=2026-11-18").want(t, http.StatusBadRequest).
 			has(t, tkFieldError("Since 2026-11-19T00:00:00Z must be before until 2026-11-18T00:00:00Z"))
 	})
-	t.Run("a page of 100", func(t *testing.T) {
+	t.Run("a page of 100, then the older ones by their link", func(t *testing.T) {
 		ctx := context.Background()
-		for i := range 100 {
+		for i := range 120 {
 			if _, err := h.srv.Tickets.Note(ctx, "setup", f.bare.Number, fmt.Sprintf("note %d", i)); err != nil {
 				t.Fatal(err)
 			}
 		}
-		p := viewer.get("/audit").want(t, http.StatusOK).has(t, "Only the newest 100 matching events are shown")
-		if got := strings.Count(p.Body, "<td>ticket.note</td>"); got != 100 {
+		notes := func(p page) []string {
+			var out []string
+			for _, m := range regexp.MustCompile(`<td>(note \d+)</td>`).FindAllStringSubmatch(p.Body, -1) {
+				out = append(out, m[1])
+			}
+			return out
+		}
+		first := viewer.get("/audit").want(t, http.StatusOK).lacks(t, "Only the newest", "Newest events", "account.add")
+		if got := strings.Count(first.Body, "<td>ticket.note</td>"); got != 100 {
 			t.Errorf("%d rows of ticket.note, want 100", got)
 		}
-		p.lacks(t, "account.add") // the oldest are past the page
+		if n := notes(first); len(n) != 100 || n[0] != "note 119" || n[99] != "note 20" {
+			t.Errorf("first page: %d notes, %v ... ; want note 119 to note 20", len(n), n[:min(len(n), 1)])
+		}
+		older := olderLink(t, first)
+		if q := older.Query(); q.Get("cursor") == "" || len(q) != 1 {
+			t.Fatalf("older link %s: want a cursor alone", older)
+		}
+		second := viewer.get(older.String()).want(t, http.StatusOK).has(t, "account.add", `<a href="/audit">Newest events</a>`).lacks(t, "note 20<")
+		if n := notes(second); len(n) != 20 || n[0] != "note 19" || n[19] != "note 0" {
+			t.Errorf("second page: %v, want note 19 to note 0", n)
+		}
+		second.lacks(t, "Older events") // the rest of the log fits on it
+
+		// The filters travel with the cursor, and the form keeps them.
+		subject := fmt.Sprintf("ticket:%d", f.bare.Number)
+		filtered := viewer.get("/audit?subject="+subject+"&actor=setup").want(t, http.StatusOK)
+		if n := notes(filtered); len(n) != 100 || n[0] != "note 119" {
+			t.Errorf("filtered first page: %d notes", len(n))
+		}
+		older = olderLink(t, filtered)
+		if q := older.Query(); q.Get("subject") != subject || q.Get("actor") != "setup" || q.Get("cursor") == "" {
+			t.Fatalf("older link %s: want the filters and a cursor", older)
+		}
+		rest := viewer.get(older.String()).want(t, http.StatusOK).has(t, `value="`+subject+`"`, `value="setup"`).lacks(t, "Older events", "account.add")
+		if n := notes(rest); len(n) != 20 || n[0] != "note 19" || n[19] != "note 0" {
+			t.Errorf("filtered second page: %v, want note 19 to note 0", n)
+		}
+		rest.has(t, `href="/audit?actor=setup&amp;subject=`+url.QueryEscape(subject)+`">Newest events`)
 	})
+	t.Run("a cursor past the oldest event", func(t *testing.T) {
+		past := store.EncodeCursor(map[string]any{"a": time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), "e": 1})
+		viewer.get("/audit?actor=setup&cursor="+past).want(t, http.StatusOK).
+			has(t, `No older audit events match these filters: <a href="/audit?actor=setup">back to the newest</a>`).lacks(t, "<table>")
+	})
+	t.Run("a malformed cursor is a 400 in words", func(t *testing.T) {
+		viewer.get("/audit?actor=setup&cursor=nonsense").want(t, http.StatusBadRequest).
+			has(t, `<p class="error" role="alert">Cursor &#34;nonsense&#34; is not one the audit log gave out; start again without it</p>`, `value="setup"`).
+			lacks(t, "<table>")
+	})
+}
+
+// olderLink is the "Older events" link of an audit page.
+func olderLink(t *testing.T, p page) *url.URL {
+	t.Helper()
+	m := regexp.MustCompile(`<a href="([^"]+)" rel="next">Older events</a>`).FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatalf("no Older events link:\n%s", p.Body)
+	}
+	u, err := url.Parse(html.UnescapeString(m[1]))
+	if err != nil || u.Path != "/audit" {
+		t.Fatalf("older link %q: %v", m[1], err)
+	}
+	return u
 }
 
 // failingSender refuses one number for good, as Twilio refuses an
