@@ -67,9 +67,10 @@ type Server struct {
 	limiter *limiter
 }
 
-// Mount registers every operation and the OpenAPI document
-// (/api/v1/openapi.json) on e, the admin listener's Echo, and makes the
-// listener answer errors under /api/ as problem documents.
+// Mount registers every operation, the OpenAPI document
+// (/api/v1/openapi.json) and its page (/api/docs) on e, the admin
+// listener's Echo, and makes the listener answer errors under /api/ as
+// problem documents.
 func (s *Server) Mount(e *echo.Echo) huma.API {
 	clock := s.Clock
 	if clock == nil {
@@ -91,6 +92,7 @@ func (s *Server) Mount(e *echo.Echo) huma.API {
 	s.registerCoverage()
 	s.dropUnsent()
 	s.declareIdempotency()
+	s.mountDocs(e) // /api/docs, from the finished document
 	s.mountCORS(e)
 	s.wrapEchoErrors(e)
 	return s.api

@@ -51,7 +51,7 @@ func TestCoveragePage(t *testing.T) {
 		}
 		before = h.rows()
 		viewer.get("/coverage").want(t, http.StatusOK).
-			has(t, "(90 days)", "<td>5h</td>",
+			has(t, "(90 days)", `<td data-label="Length">5h</td>`,
 				"escalation policy desk: nobody to dial from Thu 2027-03-11 12:00 EST to Thu 17:00 EST: schedule desk: nobody on call: the rotation has not started (it starts Fri 2027-03-12 08:00 EST); schedule primary: nobody on call: override #1 ended and the rotation has no members",
 				"enterprise priority 2 (High), enterprise priority 3 (Medium)").
 			lacks(t, "No gaps")

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"supportline/api"
+	"supportline/auth"
 	"supportline/console"
 	"supportline/errcode"
 	"supportline/notify"
@@ -120,7 +121,8 @@ func (a *app) serveCommand() *cobra.Command {
 						startWatcher(ctx, db, log, set.WatchInterval, notify.SLAAlerts(policy)),
 						(&notify.Reminders{DB: db, Log: log.With("component", "shift-reminders"), Interval: set.WatchInterval, Lead: policy.Notifications.ShiftReminder}).Start(ctx),
 						a.startOutbox(ctx, db, log, set.Sender), // after the watcher, which enqueues SMS
-						every(ctx, pinPruneInterval, func(ctx context.Context) { prunePins(ctx, line.Pins, log) }))
+						every(ctx, pinPruneInterval, func(ctx context.Context) { prunePins(ctx, line.Pins, log) }),
+						every(ctx, pinPruneInterval, func(ctx context.Context) { pruneUsers(ctx, svc.Users, log) }))
 					if a.hooks.ready != nil {
 						a.hooks.ready()
 					}
@@ -336,6 +338,18 @@ func prunePins(ctx context.Context, svc *pins.Service, log *slog.Logger) {
 		log.Error("prune PIN throttle rows", "err", err)
 	case n > 0:
 		log.Info("pruned PIN throttle rows older than an hour", "rows", n)
+	}
+}
+
+// pruneUsers clears the console's dead rows (auth.Users.Prune): sign-in
+// failure counts of ended windows, ended sessions, week-old dead links.
+func pruneUsers(ctx context.Context, users *auth.Users, log *slog.Logger) {
+	n, err := users.Prune(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		log.Error("prune console sign-in rows", "err", err)
+	case n > 0:
+		log.Info("pruned ended console sessions, old links and sign-in failure counts", "rows", n)
 	}
 }
 
