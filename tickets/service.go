@@ -69,10 +69,7 @@ func (s *Service) Acknowledge(ctx context.Context, actor string, number int64, h
 		return Ticket{}, false, errcode.New(errcode.Invalid, "the engineer who responded is required (the handle of an engineer, see supportline engineer list)")
 	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		e, err := s.Engineers.EngineerTx(ctx, tx, handle)
-		if errcode.Is(err, errcode.NotFound) {
-			return errcode.Errorf(errcode.NotFound, "no engineer with handle %q (supportline engineer list shows them)", handle)
-		}
+		e, err := s.Engineers.EngineerTx(ctx, tx, handle) // none: oncall's words, as everywhere
 		if err != nil {
 			return err
 		}

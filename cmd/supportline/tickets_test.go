@@ -425,7 +425,7 @@ func TestTicketAckAndResolve(t *testing.T) {
 
 	t.Run("unknown engineer", func(t *testing.T) {
 		code, _, errs := c.run("ticket", "ack", n, "--engineer", "zed")
-		if code != 3 || !strings.Contains(errs, `no engineer with handle "zed"`) || strings.Count(errs, "\n") != 1 {
+		if code != 3 || !strings.Contains(errs, `no engineer "zed"`) || strings.Count(errs, "\n") != 1 {
 			t.Errorf("ack by zed: %d %q", code, errs)
 		}
 		if code, _, errs := c.run("ticket", "ack", n); code != 2 || !strings.Contains(errs, "--engineer is required") {
