@@ -107,13 +107,13 @@ type NewAccount struct {
 func (s *Service) AddAccount(ctx context.Context, actor string, in NewAccount) (Account, error) {
 	name, err := contactinfo.Name("account name", in.Name)
 	if err != nil {
-		return Account{}, err
+		return Account{}, errcode.WithField(err, "name")
 	}
 	if err := s.checkPlan(in.Plan); err != nil {
 		return Account{}, err
 	}
 	if in.Number != "" && !accountNumberRE.MatchString(in.Number) {
-		return Account{}, errcode.Errorf(errcode.Invalid, "account number %q must be 6 to 12 digits, not starting with 0", in.Number)
+		return Account{}, errcode.WithField(errcode.Errorf(errcode.Invalid, "account number %q must be 6 to 12 digits, not starting with 0", in.Number), "number")
 	}
 	var a Account
 	for attempt := 0; ; attempt++ {
@@ -139,7 +139,7 @@ func (s *Service) AddAccount(ctx context.Context, actor string, in NewAccount) (
 		})
 		if store.IsUniqueViolation(err) {
 			if in.Number != "" {
-				return Account{}, errcode.Errorf(errcode.Conflict, "account number %s is already taken", in.Number)
+				return Account{}, errcode.WithField(errcode.Errorf(errcode.Conflict, "account number %s is already taken", in.Number), "number")
 			}
 			if attempt < 20 {
 				continue
@@ -181,7 +181,7 @@ func (s *Service) Account(ctx context.Context, number string) (Account, error) {
 func accountByNumber(ctx context.Context, tx *store.Tx, number string, lock bool) (Account, error) {
 	var a Account
 	if !accountNumberRE.MatchString(number) {
-		return a, errcode.Errorf(errcode.Invalid, "account number %q must be 6 to 12 digits", number)
+		return a, errcode.WithField(errcode.Errorf(errcode.Invalid, "account number %q must be 6 to 12 digits", number), "number")
 	}
 	if lock {
 		// Lock the account row so that concurrent contact additions and plan
@@ -222,9 +222,9 @@ func (s *Service) SetPlan(ctx context.Context, actor, number, plan string) (Acco
 		}
 		limit := s.Policy.Plans[plan].NamedContacts
 		if limit > 0 && a.Contacts > limit {
-			return errcode.Errorf(errcode.Conflict,
+			return errcode.WithField(errcode.Errorf(errcode.Conflict,
 				"account %s has %d named contacts; plan %s allows %d. Remove %d contact(s) first",
-				number, a.Contacts, plan, limit, a.Contacts-limit)
+				number, a.Contacts, plan, limit, a.Contacts-limit), "plan")
 		}
 		if _, err := tx.Exec(ctx, `UPDATE accounts SET plan = ?, updated_at = ? WHERE id = ?`, plan, tx.Now, a.ID); err != nil {
 			return fmt.Errorf("update plan: %w", err)
@@ -243,7 +243,7 @@ func (s *Service) SetPlan(ctx context.Context, actor, number, plan string) (Acco
 func (s *Service) SetName(ctx context.Context, actor, number, name string) (Account, []Change, error) {
 	name, err := contactinfo.Name("account name", name)
 	if err != nil {
-		return Account{}, nil, err
+		return Account{}, nil, errcode.WithField(err, "name")
 	}
 	var a Account
 	var changes []Change
@@ -269,11 +269,11 @@ func (s *Service) SetName(ctx context.Context, actor, number, name string) (Acco
 
 func (s *Service) checkPlan(plan string) error {
 	if plan == "" {
-		return errcode.Errorf(errcode.Invalid, "a plan is required (one of: %s)", strings.Join(s.Policy.PlanNames(), ", "))
+		return errcode.WithField(errcode.Errorf(errcode.Invalid, "a plan is required (one of: %s)", strings.Join(s.Policy.PlanNames(), ", ")), "plan")
 	}
 	if _, ok := s.Policy.Plan(plan); !ok {
-		return errcode.Errorf(errcode.Invalid, "unknown plan %q (the policy file %s defines: %s)",
-			plan, s.Policy.Source, strings.Join(s.Policy.PlanNames(), ", "))
+		return errcode.WithField(errcode.Errorf(errcode.Invalid, "unknown plan %q (the policy file %s defines: %s)",
+			plan, s.Policy.Source, strings.Join(s.Policy.PlanNames(), ", ")), "plan")
 	}
 	return nil
 }

@@ -29,15 +29,15 @@ const contactSelect = `SELECT c.id, c.account_id, a.number AS account_number, a.
 func (s *Service) AddContact(ctx context.Context, actor string, in NewContact) (Contact, error) {
 	name, err := contactinfo.Name("contact name", in.Name)
 	if err != nil {
-		return Contact{}, err
+		return Contact{}, errcode.WithField(err, "name")
 	}
 	ph, err := contactinfo.Phone(in.Phone)
 	if err != nil {
-		return Contact{}, err
+		return Contact{}, errcode.WithField(err, "phone")
 	}
 	email, err := contactinfo.Email(in.Email)
 	if err != nil {
-		return Contact{}, err
+		return Contact{}, errcode.WithField(err, "email")
 	}
 	for attempt := 0; ; attempt++ {
 		var c Contact
@@ -116,7 +116,7 @@ func (s *Service) ContactBySupportIDTx(ctx context.Context, q store.Querier, sup
 func contactBySupportID(ctx context.Context, q store.Querier, supportID, lock string) (Contact, error) {
 	var c Contact
 	if !supportIDRE.MatchString(supportID) {
-		return c, errcode.Errorf(errcode.Invalid, "support ID %q must be 8 digits", supportID)
+		return c, errcode.WithField(errcode.Errorf(errcode.Invalid, "support ID %q must be 8 digits", supportID), "support_id")
 	}
 	err := q.Get(ctx, &c, contactSelect+` WHERE c.support_id = ? AND c.removed_at IS NULL`+lock, supportID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -169,17 +169,17 @@ func (s *Service) SetContact(ctx context.Context, actor, supportID string, in Co
 	var err error
 	if in.Name != nil {
 		if name, err = contactinfo.Name("contact name", *in.Name); err != nil {
-			return Contact{}, nil, err
+			return Contact{}, nil, errcode.WithField(err, "name")
 		}
 	}
 	if in.Phone != nil {
 		if phone, err = contactinfo.Phone(*in.Phone); err != nil {
-			return Contact{}, nil, err
+			return Contact{}, nil, errcode.WithField(err, "phone")
 		}
 	}
 	if in.Email != nil {
 		if email, err = contactinfo.Email(*in.Email); err != nil {
-			return Contact{}, nil, err
+			return Contact{}, nil, errcode.WithField(err, "email")
 		}
 	}
 	var c Contact

@@ -83,7 +83,7 @@ func (s *Server) Mount(e *echo.Echo) huma.API {
 	}
 	g := e.Group(Prefix)
 	s.api = humaecho.NewWithGroup(e, g, config(version))
-	s.api.UseMiddleware(s.authenticate, s.refuseUndeclaredBody, s.idempotent)
+	s.api.UseMiddleware(withOperation, s.authenticate, s.refuseUndeclaredBody, s.idempotent)
 	s.registerAccounts()
 	s.registerContacts()
 	s.registerPins()
@@ -214,13 +214,63 @@ const (
 // problem turns a domain error into the answer: the status of its code
 // (errcode.HTTPStatus is the one table) and its message; an internal
 // failure is logged with the request's path and answered with no text.
+// Invalid input about one field (errcode.FieldOf) also gets one entry in
+// errors locating it as huma's own validation does ("body.phone",
+// "query.at"), so a client can put the message next to its input.
 func (s *Server) problem(ctx context.Context, op string, err error) error {
 	code := errcode.CodeOf(err)
 	if code == errcode.Internal {
 		s.log().ErrorContext(ctx, "api request failed", "operation", op, "err", err)
 		return newError(http.StatusInternalServerError, internalMessage)
 	}
-	return newError(errcode.HTTPStatus(code), errcode.Message(err))
+	msg := errcode.Message(err)
+	if code == errcode.Invalid {
+		operation, _ := ctx.Value(operationKey{}).(*huma.Operation)
+		if loc := s.location(operation, errcode.FieldOf(err)); loc != "" {
+			return newError(errcode.HTTPStatus(code), msg, &huma.ErrorDetail{Message: msg, Location: loc})
+		}
+	}
+	return newError(errcode.HTTPStatus(code), msg)
+}
+
+// operationKey is the context key of the operation a request is for.
+type operationKey struct{}
+
+// withOperation makes the request's operation known to problem, which
+// looks among its parameters and its body for the field of an error.
+func withOperation(ctx huma.Context, next func(huma.Context)) {
+	next(huma.WithValue(ctx, operationKey{}, ctx.Operation()))
+}
+
+// location is where field is in a request for op: "path.number" or
+// "query.at" when it is one of op's parameters, "body.phone" when it is a
+// property of op's JSON body; "" when op takes no such field (the domain
+// names it otherwise than this operation does), since a location that
+// points at nothing would mislead more than none.
+func (s *Server) location(op *huma.Operation, field string) string {
+	if op == nil || field == "" {
+		return ""
+	}
+	for _, p := range op.Parameters {
+		if p.Name == field {
+			return p.In + "." + field
+		}
+	}
+	if op.RequestBody == nil {
+		return ""
+	}
+	mt := op.RequestBody.Content["application/json"]
+	if mt == nil || mt.Schema == nil {
+		return ""
+	}
+	body := mt.Schema
+	if body.Ref != "" {
+		body = s.api.OpenAPI().Components.Schemas.SchemaFromRef(body.Ref)
+	}
+	if body == nil || body.Properties[field] == nil {
+		return ""
+	}
+	return "body." + field
 }
 
 // wrapEchoErrors makes Echo's own errors under /api/ (an unknown path or

@@ -282,11 +282,11 @@ func (s *Server) registerSchedules() {
 			b := in.Body
 			d, err := time.ParseDuration(strings.TrimSpace(b.Shift))
 			if err != nil {
-				return nil, errcode.Errorf(errcode.Invalid, "shift %q is not a duration such as 24h, 168h or 12h", b.Shift)
+				return nil, errcode.WithField(errcode.Errorf(errcode.Invalid, "shift %q is not a duration such as 24h, 168h or 12h", b.Shift), "shift")
 			}
 			h, err := oncall.ParseCivil(b.Handoff)
 			if err != nil {
-				return nil, errcode.Errorf(errcode.Invalid, "handoff: %v", err)
+				return nil, errcode.WithField(errcode.Errorf(errcode.Invalid, "handoff: %v", err), "handoff")
 			}
 			return scheduleAnswer(s.OnCall.AddSchedule(ctx, p.Actor(), oncall.NewSchedule{
 				Name: b.Name, Timezone: b.Timezone, Shift: d, Handoff: h, Members: b.Members}))
@@ -329,14 +329,14 @@ func (s *Server) shifts(ctx context.Context, _ auth.Principal, in *shiftsQuery) 
 		return nil, errcode.New(errcode.Invalid, "give n or to, not both")
 	case in.N != "":
 		if n, err = strconv.Atoi(in.N); err != nil || n < 1 || n > maxShifts {
-			return nil, errcode.Errorf(errcode.Invalid, "n %q must be a number from 1 to %d", in.N, maxShifts)
+			return nil, errcode.WithField(errcode.Errorf(errcode.Invalid, "n %q must be a number from 1 to %d", in.N, maxShifts), "n")
 		}
 	case in.To != "":
 		if to, err = s.instant("to", in.To); err != nil {
 			return nil, err
 		}
 		if !to.After(from) {
-			return nil, errcode.Errorf(errcode.Invalid, "to %s must be after from %s", to.Format(time.RFC3339), from.Format(time.RFC3339))
+			return nil, errcode.WithField(errcode.Errorf(errcode.Invalid, "to %s must be after from %s", to.Format(time.RFC3339), from.Format(time.RFC3339)), "to")
 		}
 		n = maxShifts + 1
 	}
@@ -352,7 +352,7 @@ func (s *Server) shifts(ctx context.Context, _ auth.Principal, in *shiftsQuery) 
 			}
 		}
 		if len(kept) > maxShifts {
-			return nil, errcode.Errorf(errcode.Invalid, "more than %d shifts start between from and to; ask for a shorter window", maxShifts)
+			return nil, errcode.WithField(errcode.Errorf(errcode.Invalid, "more than %d shifts start between from and to; ask for a shorter window", maxShifts), "to")
 		}
 		shifts = kept
 	}
@@ -475,7 +475,7 @@ func (s *Server) instant(name, v string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return time.Time{}, errcode.Errorf(errcode.Invalid, "%s %q is not an RFC 3339 time such as 2026-11-21T03:00:00-07:00", name, v)
+		return time.Time{}, errcode.WithField(errcode.Errorf(errcode.Invalid, "%s %q is not an RFC 3339 time such as 2026-11-21T03:00:00-07:00", name, v), name)
 	}
 	return t, nil
 }

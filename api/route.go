@@ -164,14 +164,14 @@ func (s *Server) policy() (*policyfile.Policy, error) {
 // words; which plans and levels exist is the domain's to say.
 func planPriority(p *policyfile.Policy, plan, priority string) (int, error) {
 	if plan == "" {
-		return 0, errcode.Errorf(errcode.Invalid, "plan is required (plans: %s)", strings.Join(p.PlanNames(), ", "))
+		return 0, errcode.WithField(errcode.Errorf(errcode.Invalid, "plan is required (plans: %s)", strings.Join(p.PlanNames(), ", ")), "plan")
 	}
 	if priority == "" {
-		return 0, errcode.New(errcode.Invalid, "priority is required (a priority level such as 1)")
+		return 0, errcode.WithField(errcode.New(errcode.Invalid, "priority is required (a priority level such as 1)"), "priority")
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(priority))
 	if err != nil {
-		return 0, errcode.Errorf(errcode.Invalid, "priority %q is not a priority level such as 1", priority)
+		return 0, errcode.WithField(errcode.Errorf(errcode.Invalid, "priority %q is not a priority level such as 1", priority), "priority")
 	}
 	return n, nil
 }
@@ -188,11 +188,11 @@ func (s *Server) explainPromise(in *slaQuery) (tickets.Explanation, error) {
 		return tickets.Explanation{}, err
 	}
 	if in.Opened == "" {
-		return tickets.Explanation{}, errcode.New(errcode.Invalid, "opened is required: an RFC 3339 time such as 2024-06-14T16:00:00-06:00")
+		return tickets.Explanation{}, errcode.WithField(errcode.New(errcode.Invalid, "opened is required: an RFC 3339 time such as 2024-06-14T16:00:00-06:00"), "opened")
 	}
 	opened, err := time.Parse(time.RFC3339, in.Opened)
 	if err != nil {
-		return tickets.Explanation{}, errcode.Errorf(errcode.Invalid, "opened %q is not an RFC 3339 time such as 2024-06-14T16:00:00-06:00", in.Opened)
+		return tickets.Explanation{}, errcode.WithField(errcode.Errorf(errcode.Invalid, "opened %q is not an RFC 3339 time such as 2024-06-14T16:00:00-06:00", in.Opened), "opened")
 	}
 	return tickets.ExplainPromise(p, in.Plan, priority, opened)
 }

@@ -18,8 +18,13 @@ const (
 // CheckPassword refuses a password a console user may not choose: shorter
 // than MinPassword characters, longer than MaxPassword bytes, one that
 // contains the user's e-mail name or the product's name, or a common one
-// (see commonPassword). Its words are for the form, next to the field.
+// (see commonPassword). Its words are for the form, next to the field
+// (errcode.FieldOf is "password").
 func CheckPassword(password, email string) error {
+	return errcode.WithField(checkPassword(password, email), "password")
+}
+
+func checkPassword(password, email string) error {
 	switch n := utf8.RuneCountInString(password); {
 	case !utf8.ValidString(password):
 		return errcode.New(errcode.Invalid, "the password is not valid text")

@@ -147,7 +147,7 @@ func (s *Tokens) Create(ctx context.Context, actor string, n NewToken) (Token, s
 		if n.Role == Engineer {
 			e, err := s.Engineers.EngineerTx(ctx, tx, n.Engineer)
 			if err != nil {
-				return err
+				return errcode.WithField(err, "engineer")
 			}
 			engineerID = &e.ID
 		}

@@ -104,7 +104,7 @@ const userFrom = ` FROM console_users u LEFT JOIN engineers e ON e.id = u.engine
 func (s *Users) Add(ctx context.Context, actor string, n NewUser) (User, Link, error) {
 	email := NormalizeEmail(n.Email)
 	if err := contactinfo.ValidEmail(email); err != nil {
-		return User{}, Link{}, errcode.Errorf(errcode.Invalid, "the e-mail %s", errcode.Message(err))
+		return User{}, Link{}, errcode.WithField(errcode.Errorf(errcode.Invalid, "the e-mail %s", errcode.Message(err)), "email")
 	}
 	n.Engineer = strings.TrimSpace(n.Engineer)
 	if err := checkRole(n.Role, n.Engineer, "user"); err != nil {
@@ -117,14 +117,14 @@ func (s *Users) Add(ctx context.Context, actor string, n NewUser) (User, Link, e
 		if n.Role == Engineer {
 			e, err := s.Engineers.EngineerTx(ctx, tx, n.Engineer)
 			if err != nil {
-				return err
+				return errcode.WithField(err, "engineer")
 			}
 			engineerID = &e.ID
 		}
 		id, err := tx.Insert(ctx, `INSERT INTO console_users (email, role, engineer_id, created_at, created_by) VALUES (?, ?, ?, ?, ?)`,
 			email, string(n.Role), engineerID, tx.Now, actor)
 		if store.IsUniqueViolation(err) {
-			return errcode.Errorf(errcode.Conflict, "a user with e-mail %s exists (supportline user reset %s sends a new link)", email, email)
+			return errcode.WithField(errcode.Errorf(errcode.Conflict, "a user with e-mail %s exists (supportline user reset %s sends a new link)", email, email), "email")
 		}
 		if err != nil {
 			return fmt.Errorf("insert user: %w", err)
@@ -149,11 +149,11 @@ func (s *Users) Add(ctx context.Context, actor string, n NewUser) (User, Link, e
 func checkRole(role Role, engineer, what string) error {
 	switch {
 	case !role.Valid():
-		return errcode.Errorf(errcode.Invalid, "a %s's role is admin, engineer or viewer, not %q", what, role)
+		return errcode.WithField(errcode.Errorf(errcode.Invalid, "a %s's role is admin, engineer or viewer, not %q", what, role), "role")
 	case role == Engineer && engineer == "":
-		return errcode.Errorf(errcode.Invalid, "an engineer %s needs the handle of its engineer (--engineer HANDLE)", what)
+		return errcode.WithField(errcode.Errorf(errcode.Invalid, "an engineer %s needs the handle of its engineer (--engineer HANDLE)", what), "engineer")
 	case role != Engineer && engineer != "":
-		return errcode.Errorf(errcode.Invalid, "only an engineer %s names an engineer; a %s %s acts for no one", what, role, what)
+		return errcode.WithField(errcode.Errorf(errcode.Invalid, "only an engineer %s names an engineer; a %s %s acts for no one", what, role, what), "engineer")
 	}
 	return nil
 }

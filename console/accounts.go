@@ -10,7 +10,6 @@ import (
 
 	"supportline/accounts"
 	"supportline/auth"
-	"supportline/contactinfo"
 	"supportline/errcode"
 	"supportline/pins"
 )
@@ -197,13 +196,7 @@ func (s *Server) addAccount(c echo.Context, u auth.User) error {
 		if verr != nil {
 			return s.fail(c, verr)
 		}
-		field := "number" // the number's format, or a number taken
-		if _, nerr := contactinfo.Name("account name", in.Name); nerr != nil {
-			field = "name"
-		} else if _, ok := s.Policy.Plan(in.Plan); !ok {
-			field = "plan"
-		}
-		return s.formError(c, "accounts", v, field, err)
+		return s.formError(c, "accounts", v, formField(err, "name", "plan", "number"), err)
 	}
 	return redirect(c, "/accounts/"+a.Number, doneAccountAdded)
 }
@@ -245,7 +238,7 @@ func (s *Server) renameAccount(c echo.Context, u auth.User) error {
 	name := c.FormValue("name")
 	a, changes, err := s.Accounts.SetName(ctx(c), u.Principal().Actor(), c.Param("number"), name)
 	if err != nil {
-		return s.accountFormError(c, "rename", "name", err)
+		return s.accountFormError(c, "rename", formField(err, "name"), err)
 	}
 	if len(changes) == 0 {
 		return redirect(c, "/accounts/"+a.Number, doneAccountSameName)
@@ -258,7 +251,7 @@ func (s *Server) setAccountPlan(c echo.Context, u auth.User) error {
 	if err != nil {
 		// An unknown plan, or one whose limit is below the account's
 		// contacts.
-		return s.accountFormError(c, "plan", "plan", err)
+		return s.accountFormError(c, "plan", formField(err, "plan"), err)
 	}
 	return redirect(c, "/accounts/"+a.Number, doneAccountPlan)
 }
@@ -268,56 +261,17 @@ func (s *Server) addContact(c echo.Context, u auth.User) error {
 		Name: c.FormValue("contact_name"), Phone: c.FormValue("contact_phone"), Email: c.FormValue("contact_email")}
 	ct, err := s.Accounts.AddContact(ctx(c), u.Principal().Actor(), in)
 	if err != nil {
-		field := "contact" // the plan's limit, above the form
-		if errcode.Is(err, errcode.Invalid) {
-			// A malformed account number (no field) fails the page itself.
-			field = contactField(in.Name, in.Phone, in.Email, "contact_")
+		// The form's fields are contact_name, contact_phone and
+		// contact_email; the plan's limit, about no field, goes at the top
+		// of the form. A malformed or unknown account number fails the
+		// page itself.
+		field := "contact"
+		if f := formField(err, "name", "phone", "email"); f != "" {
+			field = "contact_" + f
 		}
 		return s.accountFormError(c, "contact", field, err)
 	}
 	return redirect(c, "/contacts/"+ct.SupportID, doneContactAdded)
-}
-
-// contactField is the field (prefix + name, phone or email) whose value
-// the domain's own validators refuse, in the order the domain checks them;
-// "" when none is.
-func contactField(name, phone, email, prefix string) string {
-	if _, err := contactinfo.Name("contact name", name); err != nil {
-		return prefix + "name"
-	}
-	if _, err := contactinfo.Phone(phone); err != nil {
-		return prefix + "phone"
-	}
-	if _, err := contactinfo.Email(email); err != nil {
-		return prefix + "email"
-	}
-	return ""
-}
-
-// changeField is the field of the change form that err, SetContact's
-// refusal of in, is about: the first given field the domain's validators
-// refuse, in the order SetContact checks them; "" (above the form) for
-// anything else. A malformed support ID fails the page itself.
-func changeField(in accounts.ContactChange, err error) string {
-	if !errcode.Is(err, errcode.Invalid) {
-		return ""
-	}
-	if in.Name != nil {
-		if _, err := contactinfo.Name("contact name", *in.Name); err != nil {
-			return "name"
-		}
-	}
-	if in.Phone != nil {
-		if _, err := contactinfo.Phone(*in.Phone); err != nil {
-			return "phone"
-		}
-	}
-	if in.Email != nil {
-		if _, err := contactinfo.Email(*in.Email); err != nil {
-			return "email"
-		}
-	}
-	return ""
 }
 
 // contactPath is a contact's page.
@@ -383,7 +337,9 @@ func (s *Server) changeContact(c echo.Context, u auth.User) error {
 	in.Name, in.Phone, in.Email = field("name"), field("phone"), field("email")
 	ct, changes, err := s.Accounts.SetContact(ctx(c), u.Principal().Actor(), c.Param("id"), in)
 	if err != nil {
-		return s.contactFormError(c, u, "change", changeField(in, err), err)
+		// Anything but a field of the form (nothing to change) goes above
+		// it; a malformed support ID fails the page itself.
+		return s.contactFormError(c, u, "change", formField(err, "name", "phone", "email"), err)
 	}
 	if len(changes) == 0 {
 		return redirect(c, contactPath(ct.SupportID), doneContactUnchanged)

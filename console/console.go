@@ -26,6 +26,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -339,6 +340,17 @@ func (s *Server) formError(c echo.Context, name string, v view, field string, er
 		}
 	}
 	return s.render(c, errcode.HTTPStatus(code), name, v)
+}
+
+// formField is the field of a form that err is about: errcode.FieldOf(err)
+// when it is one of fields (the form's fields, by the names the domain
+// gives them); "" otherwise, so that the page shows the error above the
+// form rather than next to a field it does not have.
+func formField(err error, fields ...string) string {
+	if f := errcode.FieldOf(err); f != "" && slices.Contains(fields, f) {
+		return f
+	}
+	return ""
 }
 
 func upperFirst(s string) string {

@@ -112,8 +112,10 @@ func (s *Server) feedsRefuse(c echo.Context, err error) error {
 	if verr != nil {
 		return s.fail(c, verr)
 	}
+	// The form's one select says what the feed shows: an unknown schedule
+	// or engineer, or neither, is about it.
 	field := "shows"
-	if msg := errcode.Message(err); strings.Contains(msg, "feed name") || strings.Contains(msg, "a feed named") {
+	if errcode.FieldOf(err) == "name" {
 		field = "name"
 	}
 	return s.formError(c, "feeds", v, field, err)

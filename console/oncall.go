@@ -54,19 +54,6 @@ func (s *Server) registerOnCall(g *echo.Group) {
 	s.registerRoute(g)
 }
 
-// ocField names the form field an error of the domain is about, by the
-// words it starts with or holds: the domain's messages name what they
-// refuse, and the page puts them next to that field.
-func ocField(err error, rules ...string) string {
-	msg := errcode.Message(err)
-	for i := 0; i+1 < len(rules); i += 2 {
-		if strings.Contains(msg, rules[i]) {
-			return rules[i+1]
-		}
-	}
-	return ""
-}
-
 // ocRefuse re-renders page, built by build only now that a form was
 // refused, with err next to field (see formError).
 func (s *Server) ocRefuse(c echo.Context, page string, build func() (view, error), field string, err error) error {
@@ -142,9 +129,7 @@ func (s *Server) addSchedule(c echo.Context, u auth.User) error {
 	}
 	if _, err := s.OnCall.AddSchedule(ctx(c), u.Principal().Actor(), oncall.NewSchedule{
 		Name: c.FormValue("name"), Timezone: c.FormValue("timezone"), Shift: d, Handoff: h, Members: members}); err != nil {
-		field := ocField(err, "schedule name", "name", "already exists", "name", "time zone", "timezone",
-			": shift", "shift", ": handoff", "handoff", "member", "members", "no engineer", "members")
-		return s.ocRefuse(c, "oncall", page, field, err)
+		return s.ocRefuse(c, "oncall", page, formField(err, "name", "timezone", "shift", "handoff", "members"), err)
 	}
 	return redirect(c, "/oncall", doneScheduleAdded)
 }
@@ -310,11 +295,10 @@ func (s *Server) addOverride(c echo.Context, u auth.User) error {
 	}
 	o, err := s.OnCall.AddOverride(ctx(c), p.Actor(), in)
 	if err != nil {
-		if errcode.Is(err, errcode.NotFound) && !strings.Contains(errcode.Message(err), "no engineer") {
+		if errcode.Is(err, errcode.NotFound) && errcode.FieldOf(err) != "engineer" {
 			return s.fail(c, err) // the schedule went away
 		}
-		field := ocField(err, "no engineer", "engineer", "from:", "from", "to:", "to", "must end after", "to", "already past", "to")
-		return s.ocRefuse(c, "schedule", page, field, err)
+		return s.ocRefuse(c, "schedule", page, formField(err, "engineer", "from", "to"), err)
 	}
 	done := doneOverrideAdded
 	if o.StartedNow {
@@ -382,11 +366,6 @@ func smsValue(v string) (bool, error) {
 	return on, nil
 }
 
-// engineerField places an engineer error of the domain next to its field.
-func engineerField(err error) string {
-	return ocField(err, "handle", "handle", "already exists", "handle", "engineer name", "name", "phone", "phone", "email", "email", "sms", "sms")
-}
-
 func (s *Server) addEngineer(c echo.Context, u auth.User) error {
 	page := func() (view, error) { return s.engineersView(c, "") }
 	on, err := smsValue(c.FormValue("sms"))
@@ -395,7 +374,7 @@ func (s *Server) addEngineer(c echo.Context, u auth.User) error {
 	}
 	if _, err := s.OnCall.AddEngineer(ctx(c), u.Principal().Actor(), oncall.NewEngineer{Handle: c.FormValue("handle"),
 		Name: c.FormValue("name"), Phone: c.FormValue("phone"), Email: c.FormValue("email"), NoSMS: !on}); err != nil {
-		return s.ocRefuse(c, "engineers", page, engineerField(err), err)
+		return s.ocRefuse(c, "engineers", page, formField(err, "handle", "name", "phone", "email"), err)
 	}
 	return redirect(c, "/engineers", doneEngineerAdded)
 }
@@ -419,7 +398,8 @@ func (s *Server) changeEngineer(c echo.Context, u auth.User) error {
 		if errcode.Is(err, errcode.NotFound) {
 			return s.fail(c, err)
 		}
-		return s.ocRefuse(c, "engineers", page, engineerField(err), err)
+		// The change form has no handle: the engineer is its page's.
+		return s.ocRefuse(c, "engineers", page, formField(err, "name", "phone", "email"), err)
 	}
 	if len(changes) == 0 {
 		return redirect(c, "/engineers", doneEngineerSame)

@@ -77,11 +77,7 @@ func (s *Server) routePage(c echo.Context, _ auth.User) error {
 	}
 	r, err := s.Routing.Explain(ctx(c), plan, level, t)
 	if err != nil {
-		field := "priority"
-		if strings.Contains(errcode.Message(err), "plan") && !strings.Contains(errcode.Message(err), "priority") {
-			field = "plan"
-		}
-		return s.formError(c, "route", v, field, err)
+		return s.formError(c, "route", v, formField(err, "plan", "priority", "at"), err)
 	}
 	d.Asked, d.Route, d.Explanation = true, r, r.Explain()
 	v.Data = d

@@ -156,9 +156,10 @@ func (s *Server) ticketPage(c echo.Context, u auth.User) error {
 	return s.render(c, http.StatusOK, "ticket", v)
 }
 
-// ticketFormError re-renders the ticket page with err next to field; a
-// ticket that cannot be shown (it does not exist) is its own error page.
-func (s *Server) ticketFormError(c echo.Context, u auth.User, number int64, field string, err error) error {
+// ticketFormError re-renders the ticket page with err next to the field
+// it is about (above the forms when none, as a conflict); a ticket that
+// cannot be shown (it does not exist) is its own error page.
+func (s *Server) ticketFormError(c echo.Context, u auth.User, number int64, err error) error {
 	if errcode.CodeOf(err) == errcode.Internal {
 		return s.fail(c, err)
 	}
@@ -166,7 +167,7 @@ func (s *Server) ticketFormError(c echo.Context, u auth.User, number int64, fiel
 	if verr != nil {
 		return s.fail(c, verr)
 	}
-	return s.formError(c, "ticket", v, field, err)
+	return s.formError(c, "ticket", v, formField(err, "engineer", "text"), err)
 }
 
 func ticketPath(n int64) string { return "/tickets/" + strconv.FormatInt(n, 10) }
@@ -183,10 +184,8 @@ func (s *Server) ackTicket(c echo.Context, u auth.User) error {
 	}
 	_, changed, err := s.Tickets.Acknowledge(ctx(c), p.Actor(), n, handle)
 	switch {
-	case errcode.Is(err, errcode.Conflict):
-		return s.ticketFormError(c, u, n, "", err)
 	case err != nil:
-		return s.ticketFormError(c, u, n, "engineer", err)
+		return s.ticketFormError(c, u, n, err)
 	case !changed:
 		return redirect(c, ticketPath(n), doneAckKept)
 	}
@@ -199,7 +198,7 @@ func (s *Server) noteTicket(c echo.Context, u auth.User) error {
 		return s.fail(c, err)
 	}
 	if _, err := s.Tickets.Note(ctx(c), u.Principal().Actor(), n, c.FormValue("text")); err != nil {
-		return s.ticketFormError(c, u, n, "text", err)
+		return s.ticketFormError(c, u, n, err)
 	}
 	return redirect(c, ticketPath(n), doneNoted)
 }

@@ -28,6 +28,12 @@ const (
 type Error struct {
 	Code    Code
 	Message string
+	// Field is the input field the error is about, by the name the API's
+	// JSON body (or the operation's parameter) and the console's form give
+	// it: "phone", "plan", "engineer"; "" when it is about no one field (a
+	// limit reached, a thing gone). Faces place the message by it instead
+	// of reading the message's words, which may be reworded any day.
+	Field string
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -38,6 +44,31 @@ func New(code Code, msg string) error { return &Error{Code: code, Message: msg} 
 // Errorf returns an *Error with a formatted message.
 func Errorf(code Code, format string, args ...any) error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// WithField returns a copy of err with Field set to field when err is an
+// *Error itself; any other error (nil, an internal failure, an *Error
+// wrapped with more text) is returned unchanged. Call it where the input
+// is validated, around a shared validator's error (contactinfo.Phone does
+// not know which field it checks).
+func WithField(err error, field string) error {
+	e, ok := err.(*Error)
+	if !ok || e == nil {
+		return err
+	}
+	c := *e
+	c.Field = field
+	return &c
+}
+
+// FieldOf returns the Field of the first *Error in err's chain, "" when
+// there is none.
+func FieldOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
 }
 
 // CodeOf returns the code of the first *Error in err's chain, Internal when

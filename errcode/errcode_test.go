@@ -39,3 +39,47 @@ func TestCodesMapToStatusAndExit(t *testing.T) {
 		}
 	}
 }
+
+func TestFields(t *testing.T) {
+	phone := New(Invalid, "phone number is empty")
+	withPhone := WithField(phone, "phone")
+	cases := []struct {
+		name  string
+		err   error
+		field string
+		msg   string
+	}{
+		{"set on an *Error", withPhone, "phone", "phone number is empty"},
+		{"found through wrapping", fmt.Errorf("add contact: %w", withPhone), "phone", "phone number is empty"},
+		{"replaced by a second WithField", WithField(withPhone, "contact_phone"), "contact_phone", "phone number is empty"},
+		{"none given", phone, "", "phone number is empty"},
+		{"nil", WithField(nil, "phone"), "", ""},
+		{"an internal error", WithField(errors.New("pq: boom"), "phone"), "", "internal error"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := FieldOf(tc.err); got != tc.field {
+				t.Errorf("FieldOf = %q, want %q", got, tc.field)
+			}
+			if tc.err != nil {
+				if got := Message(tc.err); got != tc.msg {
+					t.Errorf("Message = %q, want %q", got, tc.msg)
+				}
+			}
+		})
+	}
+	t.Run("the original is not changed", func(t *testing.T) {
+		if f := FieldOf(phone); f != "" {
+			t.Fatalf("WithField changed its argument: Field %q", f)
+		}
+		if CodeOf(withPhone) != Invalid {
+			t.Fatalf("code %q, want invalid", CodeOf(withPhone))
+		}
+	})
+	t.Run("a wrapped error is left alone", func(t *testing.T) {
+		wrapped := fmt.Errorf("add contact: %w", phone)
+		if got := WithField(wrapped, "phone"); got != wrapped || FieldOf(got) != "" {
+			t.Fatalf("WithField of a wrapped *Error = %v (field %q), want it unchanged", got, FieldOf(got))
+		}
+	})
+}

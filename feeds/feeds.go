@@ -100,7 +100,7 @@ func (s *Service) Create(ctx context.Context, actor string, n NewFeed) (Feed, st
 		n.Name = n.Schedule + n.Engineer
 	}
 	if !nameRE.MatchString(n.Name) {
-		return Feed{}, "", errcode.Errorf(errcode.Invalid, "a feed name is 1 to 40 of a-z, 0-9, '.', '-' and '_', starting with a letter, not %q", n.Name)
+		return Feed{}, "", errcode.WithField(errcode.Errorf(errcode.Invalid, "a feed name is 1 to 40 of a-z, 0-9, '.', '-' and '_', starting with a letter, not %q", n.Name), "name")
 	}
 	var scheduleID *int64
 	if n.Schedule != "" {
@@ -108,7 +108,7 @@ func (s *Service) Create(ctx context.Context, actor string, n NewFeed) (Feed, st
 		// schedule go meanwhile, the foreign key refuses the insert.
 		sch, err := s.OnCall.Schedule(ctx, n.Schedule)
 		if err != nil {
-			return Feed{}, "", err
+			return Feed{}, "", errcode.WithField(err, "schedule")
 		}
 		scheduleID = &sch.ID
 	}
@@ -122,7 +122,7 @@ func (s *Service) Create(ctx context.Context, actor string, n NewFeed) (Feed, st
 		if n.Engineer != "" {
 			e, err := s.OnCall.EngineerTx(ctx, tx, n.Engineer)
 			if err != nil {
-				return err
+				return errcode.WithField(err, "engineer")
 			}
 			engineerID = &e.ID
 		}
@@ -158,7 +158,7 @@ func (s *Service) Create(ctx context.Context, actor string, n NewFeed) (Feed, st
 }
 
 func conflictName(name string) error {
-	return errcode.Errorf(errcode.Conflict, "a feed named %s exists; choose another name or revoke it first (supportline feed revoke %s)", name, name)
+	return errcode.WithField(errcode.Errorf(errcode.Conflict, "a feed named %s exists; choose another name or revoke it first (supportline feed revoke %s)", name, name), "name")
 }
 
 const feedColumns = `f.id, f.name, s.name AS schedule, e.handle AS engineer, f.created_at, f.created_by, f.last_fetched_at`

@@ -69,17 +69,17 @@ func (s *Service) SetEngineer(ctx context.Context, actor, handle string, in Engi
 	// Validated before the transaction: bad input costs no lock.
 	if in.Name != nil {
 		if next.Name, err = contactinfo.Name("engineer name", *in.Name); err != nil {
-			return Engineer{}, nil, err
+			return Engineer{}, nil, errcode.WithField(err, "name")
 		}
 	}
 	if in.Phone != nil {
 		if next.Phone, err = contactinfo.Phone(*in.Phone); err != nil {
-			return Engineer{}, nil, err
+			return Engineer{}, nil, errcode.WithField(err, "phone")
 		}
 	}
 	if in.Email != nil {
 		if next.Email, err = contactinfo.Email(*in.Email); err != nil {
-			return Engineer{}, nil, err
+			return Engineer{}, nil, errcode.WithField(err, "email")
 		}
 	}
 	var e Engineer

@@ -60,13 +60,13 @@ func (s *Service) AddEngineer(ctx context.Context, actor string, in NewEngineer)
 	}
 	var err error
 	if e.Name, err = contactinfo.Name("engineer name", in.Name); err != nil {
-		return Engineer{}, err
+		return Engineer{}, errcode.WithField(err, "name")
 	}
 	if e.Phone, err = contactinfo.Phone(in.Phone); err != nil {
-		return Engineer{}, err
+		return Engineer{}, errcode.WithField(err, "phone")
 	}
 	if e.Email, err = contactinfo.Email(in.Email); err != nil {
-		return Engineer{}, err
+		return Engineer{}, errcode.WithField(err, "email")
 	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		e.CreatedAt = tx.Now
@@ -79,7 +79,7 @@ func (s *Service) AddEngineer(ctx context.Context, actor string, in NewEngineer)
 			Detail: fmt.Sprintf("name=%q phone=%s sms=%t", e.Name, e.Phone, e.SMS)})
 	})
 	if store.IsUniqueViolation(err) {
-		return Engineer{}, errcode.Errorf(errcode.Conflict, "engineer %s already exists", e.Handle)
+		return Engineer{}, errcode.WithField(errcode.Errorf(errcode.Conflict, "engineer %s already exists", e.Handle), "handle")
 	}
 	if err != nil {
 		return Engineer{}, fmt.Errorf("add engineer %s: %w", e.Handle, err)
@@ -263,14 +263,14 @@ func engineerIDs(ctx context.Context, tx *store.Tx, handles []string) ([]int64, 
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return nil, errcode.Errorf(errcode.NotFound, "no engineer %s (add engineers before naming them in a schedule)", strings.Join(quoteAll(unknown), ", "))
+		return nil, errcode.WithField(errcode.Errorf(errcode.NotFound, "no engineer %s (add engineers before naming them in a schedule)", strings.Join(quoteAll(unknown), ", ")), "members")
 	}
 	return ids, nil
 }
 
 func validHandle(h string) error {
 	if !handleRE.MatchString(h) {
-		return errcode.Errorf(errcode.Invalid, "handle %q: use 1 to 40 lowercase letters, digits, '.', '-' or '_', starting with a letter (e.g. alice)", h)
+		return errcode.WithField(errcode.Errorf(errcode.Invalid, "handle %q: use 1 to 40 lowercase letters, digits, '.', '-' or '_', starting with a letter (e.g. alice)", h), "handle")
 	}
 	return nil
 }

@@ -86,31 +86,31 @@ func (s *Service) AddOverride(ctx context.Context, actor string, in NewOverride)
 		// schedule or engineer removed meanwhile waits, then sees it.
 		sch, err := scheduleByName(ctx, tx, strings.TrimSpace(in.Schedule), tx.ForShare())
 		if err != nil {
-			return err
+			return errcode.WithField(err, "schedule")
 		}
 		eng, err := engineerByHandle(ctx, tx, strings.TrimSpace(in.Engineer), tx.ForShare())
 		if err != nil {
-			return err
+			return errcode.WithField(err, "engineer")
 		}
 		from, err := ParseInstant(in.From, sch.Location)
 		if err != nil {
-			return errcode.New(errcode.Invalid, "from: "+err.Error())
+			return errcode.WithField(errcode.New(errcode.Invalid, "from: "+err.Error()), "from")
 		}
 		to, err := ParseInstant(in.To, sch.Location)
 		if err != nil {
-			return errcode.New(errcode.Invalid, "to: "+err.Error())
+			return errcode.WithField(errcode.New(errcode.Invalid, "to: "+err.Error()), "to")
 		}
 		// Both engines keep microseconds; trimming here makes what is stored
 		// equal to what is returned.
 		from, to = from.Truncate(time.Microsecond).UTC(), to.Truncate(time.Microsecond).UTC()
 		if !to.After(from) {
-			return errcode.Errorf(errcode.Invalid, "the override must end after it starts (from %s, to %s)",
-				from.In(sch.Location).Format(time.RFC3339), to.In(sch.Location).Format(time.RFC3339))
+			return errcode.WithField(errcode.Errorf(errcode.Invalid, "the override must end after it starts (from %s, to %s)",
+				from.In(sch.Location).Format(time.RFC3339), to.In(sch.Location).Format(time.RFC3339)), "to")
 		}
 		now := tx.Now.Truncate(time.Microsecond).UTC()
 		if !to.After(now) {
-			return errcode.Errorf(errcode.Invalid, "the override would end %s, which is already past (it is now %s); an override can only cover time still to come",
-				to.In(sch.Location).Format(time.RFC3339), now.In(sch.Location).Format(time.RFC3339))
+			return errcode.WithField(errcode.Errorf(errcode.Invalid, "the override would end %s, which is already past (it is now %s); an override can only cover time still to come",
+				to.In(sch.Location).Format(time.RFC3339), now.In(sch.Location).Format(time.RFC3339)), "to")
 		}
 		out = StoredOverride{Override: Override{Schedule: sch.Name, Engineer: eng.Handle, From: from, To: to, CreatedAt: tx.Now}, CreatedBy: actor}
 		note := ""

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"supportline/errcode"
 	"supportline/sla"
 )
 
@@ -66,37 +67,40 @@ type Schedule struct {
 }
 
 // Validate reports every problem with s at once, each naming the schedule,
-// so `schedule add` can show the admin everything to fix in one go.
+// so `schedule add` can show the admin everything to fix in one go. Each
+// problem is an errcode.Invalid error with the field it is about
+// (errcode.FieldOf the joined error is the first one's).
 func (s Schedule) Validate() error {
 	name := s.Name
 	if strings.TrimSpace(name) == "" {
 		name = "(unnamed)"
 	}
 	var errs []error
-	add := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("schedule %q: "+format, append([]any{name}, args...)...))
+	add := func(field, format string, args ...any) {
+		msg := fmt.Errorf("schedule %q: "+format, append([]any{name}, args...)...).Error()
+		errs = append(errs, errcode.WithField(errcode.New(errcode.Invalid, msg), field))
 	}
 	if strings.TrimSpace(s.Name) == "" {
-		add("name is empty")
+		add("name", "name is empty")
 	}
 	switch s.Location {
 	case nil:
-		add("no time zone")
+		add("timezone", "no time zone")
 	case time.Local:
-		add("time zone is the server's Local zone; name an IANA zone such as America/Denver")
+		add("timezone", "time zone is the server's Local zone; name an IANA zone such as America/Denver")
 	}
 	switch {
 	case s.Shift <= 0:
-		add("shift %s must be positive", sla.FormatDuration(s.Shift))
+		add("shift", "shift %s must be positive", sla.FormatDuration(s.Shift))
 	case s.Shift%time.Minute != 0:
-		add("shift %s is not a whole number of minutes", sla.FormatDuration(s.Shift))
+		add("shift", "shift %s is not a whole number of minutes", sla.FormatDuration(s.Shift))
 	}
 	if err := s.Handoff.Validate(); err != nil {
-		add("handoff %s: %w", s.Handoff, err)
+		add("handoff", "handoff %s: %w", s.Handoff, err)
 	}
 	for i, m := range s.Members {
 		if strings.TrimSpace(m) == "" {
-			add("member %d of %d has an empty handle", i+1, len(s.Members))
+			add("members", "member %d of %d has an empty handle", i+1, len(s.Members))
 		}
 	}
 	return errors.Join(errs...)

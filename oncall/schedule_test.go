@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 	_ "time/tzdata" // tests must not depend on the host's zoneinfo
+
+	"supportline/errcode"
 )
 
 func mustLoc(tb testing.TB, name string) *time.Location {
@@ -90,6 +92,34 @@ func TestScheduleValidate(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("Validate() = %q, want it to contain %q", err, w)
 				}
+			}
+		})
+	}
+}
+
+// The faces place Validate's refusal next to one field: the first
+// problem's, in the order Validate checks them.
+func TestScheduleValidateField(t *testing.T) {
+	valid := Schedule{Name: "primary", Location: mustLoc(t, "America/Denver"), Shift: 24 * time.Hour,
+		Handoff: mustCivil(t, "2026-01-05T09:00"), Members: []string{"alice"}}
+	for _, tc := range []struct {
+		name  string
+		edit  func(*Schedule)
+		field string
+	}{
+		{"empty name", func(s *Schedule) { s.Name = "" }, "name"},
+		{"no zone", func(s *Schedule) { s.Location = nil }, "timezone"},
+		{"zero shift", func(s *Schedule) { s.Shift = 0 }, "shift"},
+		{"handoff 31 June", func(s *Schedule) { s.Handoff.Month, s.Handoff.Day = time.June, 31 }, "handoff"},
+		{"blank member", func(s *Schedule) { s.Members = []string{" "} }, "members"},
+		{"shift and members: the shift first", func(s *Schedule) { s.Shift, s.Members = 0, []string{""} }, "shift"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := valid
+			tc.edit(&s)
+			err := s.Validate()
+			if got := errcode.FieldOf(err); got != tc.field || errcode.CodeOf(err) != errcode.Invalid {
+				t.Fatalf("Validate() = %v: field %q code %q, want field %q, invalid", err, got, errcode.CodeOf(err), tc.field)
 			}
 		})
 	}

@@ -107,15 +107,15 @@ func (r scheduleRow) schedule(members []string) StoredSchedule {
 func (s *Service) AddSchedule(ctx context.Context, actor string, in NewSchedule) (StoredSchedule, error) {
 	name := strings.TrimSpace(in.Name)
 	if !nameRE.MatchString(name) {
-		return StoredSchedule{}, errcode.Errorf(errcode.Invalid, "schedule name %q: use 1 to 40 lowercase letters, digits, - and _, starting with a letter (e.g. primary)", in.Name)
+		return StoredSchedule{}, errcode.WithField(errcode.Errorf(errcode.Invalid, "schedule name %q: use 1 to 40 lowercase letters, digits, - and _, starting with a letter (e.g. primary)", in.Name), "name")
 	}
 	loc, err := loadZone(in.Timezone)
 	if err != nil {
-		return StoredSchedule{}, err
+		return StoredSchedule{}, errcode.WithField(err, "timezone")
 	}
 	sch := Schedule{Name: name, Location: loc, Shift: in.Shift, Handoff: in.Handoff, Members: trimAll(in.Members)}
 	if err := sch.Validate(); err != nil {
-		return StoredSchedule{}, errcode.New(errcode.Invalid, oneLine(err))
+		return StoredSchedule{}, errcode.WithField(errcode.New(errcode.Invalid, oneLine(err)), errcode.FieldOf(err))
 	}
 	var out StoredSchedule
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -137,7 +137,7 @@ func (s *Service) AddSchedule(ctx context.Context, actor string, in NewSchedule)
 			Detail: fmt.Sprintf("tz=%s shift=%s handoff=%s members=%s", loc, sla.FormatDuration(sch.Shift), sch.Handoff, strings.Join(sch.Members, ","))})
 	})
 	if store.IsUniqueViolation(err) {
-		return StoredSchedule{}, errcode.Errorf(errcode.Conflict, "schedule %s already exists", name)
+		return StoredSchedule{}, errcode.WithField(errcode.Errorf(errcode.Conflict, "schedule %s already exists", name), "name")
 	}
 	if err != nil && errcode.CodeOf(err) == errcode.Internal {
 		return StoredSchedule{}, fmt.Errorf("add schedule %s: %w", name, err)
@@ -181,7 +181,7 @@ func (s *Service) SetMembers(ctx context.Context, actor, name string, members []
 		next := out.Schedule
 		next.Members = members
 		if err := next.Validate(); err != nil {
-			return errcode.New(errcode.Invalid, oneLine(err))
+			return errcode.WithField(errcode.New(errcode.Invalid, oneLine(err)), errcode.FieldOf(err))
 		}
 		ids, err := engineerIDs(ctx, tx, members)
 		if err != nil {

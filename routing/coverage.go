@@ -416,7 +416,7 @@ func Breaks(ps []Promise, word string) string {
 // The error is errcode.Invalid for days out of range.
 func (s *Service) Coverage(ctx context.Context, from time.Time, days int) (Coverage, error) {
 	if days < MinCoverageDays || days > MaxCoverageDays {
-		return Coverage{}, errcode.Errorf(errcode.Invalid, "days must be from %d to %d, not %d", MinCoverageDays, MaxCoverageDays, days)
+		return Coverage{}, errcode.WithField(errcode.Errorf(errcode.Invalid, "days must be from %d to %d, not %d", MinCoverageDays, MaxCoverageDays, days), "days")
 	}
 	to := from.Add(time.Duration(days) * 24 * time.Hour)
 	var c Coverage

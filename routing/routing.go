@@ -144,7 +144,7 @@ func Decide(in Input) (Route, error) {
 	}
 	pl, ok := in.Policy.Plan(in.Plan)
 	if !ok {
-		return Route{}, errcode.Errorf(errcode.Invalid, "unknown plan %q (plans: %s)", in.Plan, strings.Join(in.Policy.PlanNames(), ", "))
+		return Route{}, errcode.WithField(errcode.Errorf(errcode.Invalid, "unknown plan %q (plans: %s)", in.Plan, strings.Join(in.Policy.PlanNames(), ", ")), "plan")
 	}
 	r := Route{Plan: in.Plan, Priority: in.Priority, At: in.At, Steps: []Step{}, PriorityWord: in.Policy.PriorityWord()}
 	if pr, ok := in.Policy.Priority(in.Priority); ok {
@@ -205,10 +205,10 @@ func planPriority(p *config.Policy, plan string, pl config.Plan, level int) (con
 		for i, l := range levels {
 			have[i] = fmt.Sprint(l)
 		}
-		return pp, errcode.Errorf(errcode.Invalid, "plan %s has no priority %d (it has %s)", plan, level, strings.Join(have, ", "))
+		return pp, errcode.WithField(errcode.Errorf(errcode.Invalid, "plan %s has no priority %d (it has %s)", plan, level, strings.Join(have, ", ")), "priority")
 	}
 	if _, ok := p.EscalationPolicies[pp.Route]; !ok {
-		return pp, errcode.Errorf(errcode.Invalid, "plan %s priority %d routes to escalation policy %q, which the policy file does not define", plan, level, pp.Route)
+		return pp, errcode.WithField(errcode.Errorf(errcode.Invalid, "plan %s priority %d routes to escalation policy %q, which the policy file does not define", plan, level, pp.Route), "priority")
 	}
 	return pp, nil
 }

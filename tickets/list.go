@@ -31,7 +31,7 @@ func ParseSort(s string) (Sort, error) {
 	case SortDue:
 		return SortDue, nil
 	}
-	return "", errcode.Errorf(errcode.Invalid, "sort %q is not one of opened (newest first), due (soonest due first)", s)
+	return "", errcode.WithField(errcode.Errorf(errcode.Invalid, "sort %q is not one of opened (newest first), due (soonest due first)", s), "sort")
 }
 
 // Filter selects the tickets [Service.List] returns. Every condition set
@@ -129,19 +129,20 @@ func (f *Filter) check() (pageCursor, error) {
 	case f.Limit == 0:
 		f.Limit = DefaultLimit
 	case f.Limit < 1 || f.Limit > MaxLimit:
-		return pageCursor{}, errcode.Errorf(errcode.Invalid, "limit must be 1 to %d, not %d", MaxLimit, f.Limit)
+		return pageCursor{}, errcode.WithField(errcode.Errorf(errcode.Invalid, "limit must be 1 to %d, not %d", MaxLimit, f.Limit), "limit")
 	}
 	if f.Priority != 0 && !validPriority(f.Priority) {
-		return pageCursor{}, errcode.Errorf(errcode.Invalid, "priority %d is not a priority level (1 to 8)", f.Priority)
+		return pageCursor{}, errcode.WithField(errcode.Errorf(errcode.Invalid, "priority %d is not a priority level (1 to 8)", f.Priority), "priority")
 	}
 	if !f.OpenedFrom.IsZero() && !f.OpenedTo.IsZero() && !f.OpenedFrom.Before(f.OpenedTo) {
-		return pageCursor{}, errcode.Errorf(errcode.Invalid, "opened from %s must be before opened to %s",
-			f.OpenedFrom.UTC().Format(time.RFC3339), f.OpenedTo.UTC().Format(time.RFC3339))
+		return pageCursor{}, errcode.WithField(errcode.Errorf(errcode.Invalid, "opened from %s must be before opened to %s",
+			f.OpenedFrom.UTC().Format(time.RFC3339), f.OpenedTo.UTC().Format(time.RFC3339)), "opened_to")
 	}
 	if f.Cursor == "" {
 		return pageCursor{}, nil
 	}
-	return decodeCursor(f.Cursor, f.Sort)
+	c, err := decodeCursor(f.Cursor, f.Sort)
+	return c, errcode.WithField(err, "cursor")
 }
 
 // List returns a page of tickets, without their events, in f.Sort's order,
@@ -167,7 +168,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		if f.AccountNumber != "" {
 			acc, err := s.Accounts.AccountTx(ctx, tx, f.AccountNumber)
 			if err != nil {
-				return err
+				return errcode.WithField(err, "account")
 			}
 			accountID = acc.ID
 		}

@@ -66,12 +66,12 @@ func (s *Service) Acknowledge(ctx context.Context, actor string, number int64, h
 	}
 	handle = strings.TrimSpace(handle)
 	if handle == "" {
-		return Ticket{}, false, errcode.New(errcode.Invalid, "the engineer who responded is required (the handle of an engineer, see supportline engineer list)")
+		return Ticket{}, false, errcode.WithField(errcode.New(errcode.Invalid, "the engineer who responded is required (the handle of an engineer, see supportline engineer list)"), "engineer")
 	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		e, err := s.Engineers.EngineerTx(ctx, tx, handle) // none: oncall's words, as everywhere
 		if err != nil {
-			return err
+			return errcode.WithField(err, "engineer")
 		}
 		if t, err = get(ctx, tx, number, true); err != nil {
 			return err
@@ -182,7 +182,7 @@ func (s *Service) Note(ctx context.Context, actor string, number int64, text str
 	}
 	text, err := noteText(text)
 	if err != nil {
-		return Event{}, err
+		return Event{}, errcode.WithField(err, "text")
 	}
 	var ev Event
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {

@@ -115,19 +115,19 @@ type Promise struct {
 func PromiseOf(policy *config.Policy, plan string, priority int) (Promise, error) {
 	pl, ok := policy.Plan(plan)
 	if !ok {
-		return Promise{}, errcode.Errorf(errcode.Invalid, "unknown plan %q (plans: %s)", plan, strings.Join(policy.PlanNames(), ", "))
+		return Promise{}, errcode.WithField(errcode.Errorf(errcode.Invalid, "unknown plan %q (plans: %s)", plan, strings.Join(policy.PlanNames(), ", ")), "plan")
 	}
 	pp, ok := pl.Priorities[priority]
 	if !ok {
 		levels := pl.Levels()
 		if len(levels) == 0 {
-			return Promise{}, errcode.Errorf(errcode.Invalid, "plan %s has no SLA for any priority", plan)
+			return Promise{}, errcode.WithField(errcode.Errorf(errcode.Invalid, "plan %s has no SLA for any priority", plan), "priority")
 		}
 		names := make([]string, len(levels))
 		for i, l := range levels {
 			names[i] = fmt.Sprint(l)
 		}
-		return Promise{}, errcode.Errorf(errcode.Invalid, "plan %s has no SLA for priority %d (it has priorities %s)", plan, priority, strings.Join(names, ", "))
+		return Promise{}, errcode.WithField(errcode.Errorf(errcode.Invalid, "plan %s has no SLA for priority %d (it has priorities %s)", plan, priority, strings.Join(names, ", ")), "priority")
 	}
 	cal := policy.Calendar(pp.Clock)
 	if cal == nil {
