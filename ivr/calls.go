@@ -27,6 +27,30 @@ const (
 	StepDone      Step = "done"       // the call has nothing more to do
 )
 
+// Words says where a call at the step is, for people watching the line
+// (the console's calls in progress): "keying the PIN".
+func (s Step) Words() string {
+	switch s {
+	case StepSupportID:
+		return "keying the support ID"
+	case StepPIN:
+		return "keying the PIN"
+	case StepPriority:
+		return "choosing a priority"
+	case StepConfirm:
+		return "confirming the priority"
+	case StepEscalate:
+		return "keying a ticket number to escalate"
+	case StepDialing:
+		return "ringing engineers"
+	case StepVoicemail:
+		return "leaving a voicemail"
+	case StepDone:
+		return "finishing"
+	}
+	return string(s)
+}
+
 // Outcome is how a call ended, for reports.
 type Outcome string
 

@@ -110,7 +110,7 @@ type LiveCall struct {
 	From    string    `db:"from_number" json:"from"`
 	Started time.Time `db:"created_at" json:"started"`
 	// Step is the menu step the call is at (a state of the call machine).
-	Step string `db:"step" json:"step"`
+	Step Step `db:"step" json:"step"`
 	// Account is the caller's account once the support ID was verified;
 	// empty before.
 	Account     string `db:"account_number" json:"account,omitempty"`
