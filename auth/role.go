@@ -6,7 +6,7 @@ import (
 	"supportline/errcode"
 )
 
-// Role is what a token (and later a console user) may do. The set is
+// Role is what a token or a console user may do. The set is
 // small on purpose: GoAlert's API keys did with two roles for years.
 type Role string
 

@@ -163,8 +163,8 @@ func fitBody(s string) string {
 	return s
 }
 
-// Service reads the outbox for people (the CLI's `outbox list`, later the
-// admin API). Writing is [Enqueue], inside the transaction of the event
+// Service reads the outbox for people (the CLI's `outbox list`, the admin
+// API, the console). Writing is [Enqueue], inside the transaction of the event
 // that causes a message, and delivery is the [Worker].
 type Service struct {
 	DB *store.DB

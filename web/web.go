@@ -1,8 +1,8 @@
 // Package web builds the two HTTP servers every route hangs on: the Twilio
 // listener, which must be reachable from the internet and serves only the
-// phone line's webhooks and the health endpoints, and the admin listener,
-// which need not be and serves the metrics (and later the admin API and the
-// console). Both have the same middleware: recovery, request ids, a body
+// phone line's webhooks, the calendar feeds and the health endpoints, and
+// the admin listener, which need not be and serves the metrics, the admin
+// API and the console. Both have the same middleware: recovery, request ids, a body
 // limit, structured request logs and Prometheus metrics counted into one
 // registry; health and readiness endpoints, JSON errors from error codes,
 // and a graceful shutdown. The phone line (package ivr) mounts its routes

@@ -24,8 +24,8 @@ import (
 type serveSettings struct {
 	Addr string // the Twilio listener's address (--addr, SUPPORTLINE_ADDR)
 	// AdminAddr is the admin listener's address (--admin-addr,
-	// SUPPORTLINE_ADMIN_ADDR): metrics, and later the admin API and the
-	// console, kept off the listener that faces the internet.
+	// SUPPORTLINE_ADMIN_ADDR): metrics, the admin API and the console,
+	// kept off the listener that faces the internet.
 	AdminAddr string
 	// AdminURL is the admin listener's public base URL
 	// (SUPPORTLINE_ADMIN_URL), without a trailing slash; "" when unset
