@@ -381,7 +381,7 @@ func (s *Server) registerOverrides() {
 		Summary: "List overrides", Description: "Those that have not ended (all=true: also past ones), by start.",
 		Tags: tags, Errors: []int{http.StatusNotFound}},
 		auth.Read, func(ctx context.Context, _ auth.Principal, in *overridesQuery) (*overrideList, error) {
-			after := s.OnCall.DB.Now()
+			after := s.now()
 			if in.All {
 				after = time.Time{}
 			}
@@ -405,7 +405,7 @@ func (s *Server) registerOverrides() {
 		Tags: tags, Errors: []int{http.StatusNotFound}},
 		auth.OverrideOwn, func(ctx context.Context, p auth.Principal, in *newOverride) (*overrideBody, error) {
 			b := in.Body
-			if err := s.mayOverride(ctx, p, b.Schedule); err != nil {
+			if err := p.CheckOverride(ctx, s.OnCall, b.Schedule); err != nil {
 				return nil, err
 			}
 			o, err := s.OnCall.AddOverride(ctx, p.Actor(), oncall.NewOverride{Schedule: b.Schedule, Engineer: b.Engineer, From: b.From, To: b.To})
@@ -418,21 +418,10 @@ func (s *Server) registerOverrides() {
 		Summary: "Remove an override", Description: "An engineer token may remove only overrides of the schedules its engineer is a member of.",
 		Tags: tags, Errors: []int{http.StatusNotFound}},
 		auth.OverrideOwn, func(ctx context.Context, p auth.Principal, in *overridePath) (*overrideBody, error) {
-			all, err := s.OnCall.Overrides(ctx, "", time.Time{})
-			if err != nil {
-				return nil, err
-			}
-			schedule := ""
-			for _, o := range all {
-				if o.ID == in.ID {
-					schedule = o.Schedule
+			if !p.MayOverride(nil) { // not an admin: only an override of the engineer's own schedules
+				if err := s.mayRemoveOverride(ctx, p, in.ID); err != nil {
+					return nil, err
 				}
-			}
-			if schedule == "" {
-				return nil, errcode.Errorf(errcode.NotFound, "no override #%d", in.ID)
-			}
-			if err := s.mayOverride(ctx, p, schedule); err != nil {
-				return nil, err
 			}
 			o, err := s.OnCall.RemoveOverride(ctx, p.Actor(), in.ID)
 			if err != nil {
@@ -442,21 +431,15 @@ func (s *Server) registerOverrides() {
 		})
 }
 
-// mayOverride applies tokens' rule to the named schedule's members: an
-// unknown schedule is 404, a schedule the token may not change is 403.
-func (s *Server) mayOverride(ctx context.Context, p auth.Principal, schedule string) error {
-	if p.MayOverride(nil) { // an admin: the domain reports an unknown schedule
-		return nil
-	}
-	sch, err := s.OnCall.Schedule(ctx, schedule)
+// mayRemoveOverride is CheckOverride for the schedule of override id,
+// which the domain does not look up on its own (an unknown id is 404, as
+// RemoveOverride answers it).
+func (s *Server) mayRemoveOverride(ctx context.Context, p auth.Principal, id int64) error {
+	o, err := s.OnCall.Override(ctx, id)
 	if err != nil {
 		return err
 	}
-	if !p.MayOverride(sch.Members) {
-		return errcode.Errorf(errcode.Forbidden, "token %s may change only the overrides of schedules engineer %q is a member of, and %s is not one",
-			p.Name, p.Engineer, sch.Name)
-	}
-	return nil
+	return p.CheckOverride(ctx, s.OnCall, o.Schedule)
 }
 
 func overrideAnswer(o oncall.StoredOverride) (*overrideBody, error) {

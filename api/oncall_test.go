@@ -222,6 +222,7 @@ func TestAPIEngineersSchedulesOverrides(t *testing.T) {
 				{"engineer's override of unknown schedule", "POST", "/overrides", h.engineer, map[string]any{"schedule": "nope", "engineer": "alice", "from": "2026-11-26T09:00:00Z", "to": "2026-11-27T09:00:00Z"}, http.StatusNotFound, "nope"},
 				{"override by unknown engineer", "POST", "/overrides", h.admin, map[string]any{"schedule": "primary", "engineer": "zed", "from": "2026-11-26T09:00", "to": "2026-11-27T09:00"}, http.StatusNotFound, "zed"},
 				{"remove unknown override", "DELETE", "/overrides/9999", h.admin, nil, http.StatusNotFound, "no override #9999"},
+				{"engineer removes unknown override", "DELETE", "/overrides/9999", h.engineer, nil, http.StatusNotFound, "no override #9999"},
 				{"bad phone", "POST", "/engineers", h.admin, map[string]any{"handle": "dan", "name": "Dan", "phone": "call me"}, http.StatusBadRequest, "phone"},
 				{"bad handle", "POST", "/engineers", h.admin, map[string]any{"handle": "Dan Smith", "name": "Dan", "phone": "+17205550114"}, http.StatusBadRequest, "handle"},
 				{"nothing to change", "PATCH", "/engineers/bob", h.admin, map[string]any{}, http.StatusBadRequest, ""},

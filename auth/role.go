@@ -1,9 +1,11 @@
 package auth
 
 import (
+	"context"
 	"slices"
 
 	"supportline/errcode"
+	"supportline/oncall"
 )
 
 // Role is what a token or a console user may do. The set is
@@ -105,6 +107,27 @@ func (p Principal) MayOverride(members []string) bool {
 	default:
 		return false
 	}
+}
+
+// CheckOverride is MayOverride for the schedule named, as every face
+// asks it before adding or removing an override: nil for an admin without
+// a lookup (the domain reports an unknown schedule); otherwise the
+// schedule's members are read (an unknown schedule is the lookup's
+// errcode.NotFound) and a schedule p is not a member of is
+// errcode.Forbidden.
+func (p Principal) CheckOverride(ctx context.Context, schedules *oncall.Service, schedule string) error {
+	if p.MayOverride(nil) {
+		return nil
+	}
+	sch, err := schedules.Schedule(ctx, schedule)
+	if err != nil {
+		return err
+	}
+	if !p.MayOverride(sch.Members) {
+		return errcode.Errorf(errcode.Forbidden, "%s %s may change only the overrides of schedules engineer %q is a member of, and %s is not one",
+			p.Kind, p.Name, p.Engineer, sch.Name)
+	}
+	return nil
 }
 
 // Describe names an action in a refusal: "role viewer may not ...".

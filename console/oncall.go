@@ -1,10 +1,8 @@
 package console
 
 import (
-	"context"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -256,31 +254,13 @@ func (s *Server) schedulePage(c echo.Context, u auth.User) error {
 	return s.render(c, http.StatusOK, "schedule", v)
 }
 
-// mayOverride is the API's check (api/oncall.go): an admin always (the
-// domain reports an unknown schedule), an engineer only for a schedule
-// they are a member of.
-func (s *Server) mayOverride(c context.Context, p auth.Principal, schedule string) error {
-	if p.MayOverride(nil) {
-		return nil
-	}
-	sch, err := s.OnCall.Schedule(c, schedule)
-	if err != nil {
-		return err
-	}
-	if !p.MayOverride(sch.Members) {
-		return errcode.Errorf(errcode.Forbidden, "%s %s may change only the overrides of schedules engineer %q is a member of, and %s is not one; nothing was changed",
-			p.Kind, p.Name, p.Engineer, sch.Name)
-	}
-	return nil
-}
-
 // addOverride is "I'll take Saturday": from and to are wall-clock times
 // of the form's datetime-local inputs, which the domain reads in the
 // schedule's zone.
 func (s *Server) addOverride(c echo.Context, u auth.User) error {
 	name := c.Param("schedule")
 	p := u.Principal()
-	if err := s.mayOverride(ctx(c), p, name); err != nil {
+	if err := p.CheckOverride(ctx(c), s.OnCall, name); err != nil {
 		return s.fail(c, err)
 	}
 	page := func() (view, error) { return s.scheduleView(c, u, name) }
@@ -307,25 +287,26 @@ func (s *Server) addOverride(c echo.Context, u auth.User) error {
 	return redirect(c, "/oncall/"+o.Schedule, done)
 }
 
-// removeOverride finds the override's schedule, as the API does, to apply
-// the same check before removing it.
+// removeOverride applies auth's override check, as the API does, to the
+// override's schedule before removing it. Only an engineer needs the
+// schedule looked up: an admin may remove any override, and an unknown
+// one is RemoveOverride's not-found.
 func (s *Server) removeOverride(c echo.Context, u auth.User) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
 		return s.fail(c, errcode.Errorf(errcode.NotFound, "no override #%s", c.Param("id")))
 	}
-	all, err := s.OnCall.Overrides(ctx(c), "", time.Time{})
-	if err != nil {
-		return s.fail(c, err)
+	p := u.Principal()
+	if !p.MayOverride(nil) {
+		o, err := s.OnCall.Override(ctx(c), id)
+		if err != nil {
+			return s.fail(c, err)
+		}
+		if err := p.CheckOverride(ctx(c), s.OnCall, o.Schedule); err != nil {
+			return s.fail(c, err)
+		}
 	}
-	i := slices.IndexFunc(all, func(o oncall.StoredOverride) bool { return o.ID == id })
-	if i < 0 {
-		return s.fail(c, errcode.Errorf(errcode.NotFound, "no override #%d", id))
-	}
-	if err := s.mayOverride(ctx(c), u.Principal(), all[i].Schedule); err != nil {
-		return s.fail(c, err)
-	}
-	o, err := s.OnCall.RemoveOverride(ctx(c), u.Principal().Actor(), id)
+	o, err := s.OnCall.RemoveOverride(ctx(c), p.Actor(), id)
 	if err != nil {
 		return s.fail(c, err)
 	}

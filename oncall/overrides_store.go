@@ -156,6 +156,25 @@ func (s *Service) Overrides(ctx context.Context, schedule string, endsAfter time
 	return out, err
 }
 
+// Override returns the override with id; none is errcode.NotFound. Faces
+// read it to ask, before removing it, whether the caller may change its
+// schedule.
+func (s *Service) Override(ctx context.Context, id int64) (StoredOverride, error) {
+	var found []StoredOverride
+	err := s.DB.Statements(ctx, func(q *store.Q) error {
+		var err error
+		found, err = overrides(ctx, q, "o.id = ?", id)
+		return err
+	})
+	if err != nil {
+		return StoredOverride{}, fmt.Errorf("read override %d: %w", id, err)
+	}
+	if len(found) == 0 {
+		return StoredOverride{}, errcode.Errorf(errcode.NotFound, "no override #%d", id)
+	}
+	return found[0], nil
+}
+
 // RemoveOverride deletes an override.
 func (s *Service) RemoveOverride(ctx context.Context, actor string, id int64) (StoredOverride, error) {
 	var out StoredOverride

@@ -3,6 +3,7 @@ package oncall_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -262,6 +263,12 @@ func TestAddOverrideAndThePast(t *testing.T) {
 			list, _ := st.Overrides(ctx, "primary", time.Time{})
 			if len(list) != 1 || !list[0].From.Equal(now) {
 				t.Fatalf("stored %+v, want from now", list)
+			}
+			if got, err := st.Override(ctx, o.ID); err != nil || got.ID != o.ID || got.Schedule != "primary" || got.Engineer != "dave" || !got.From.Equal(now) {
+				t.Fatalf("Override(%d) = %+v, %v", o.ID, got, err)
+			}
+			if _, err := st.Override(ctx, o.ID+1000); !errcode.Is(err, errcode.NotFound) || err.Error() != fmt.Sprintf("no override #%d", o.ID+1000) {
+				t.Fatalf("Override of an unknown id: %v", err)
 			}
 			if ev := lastEvent(t, db); !strings.Contains(ev.Detail, "from=2026-11-18T15:00:00Z") || !strings.Contains(ev.Detail, "already past: starts now") {
 				t.Fatalf("audit detail %q", ev.Detail)
