@@ -56,10 +56,10 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		_ = huma.WriteErr(s.api, ctx, http.StatusUnauthorized, "a bearer token is required: Authorization: Bearer slt_...")
 		return
 	}
-	scheme, text, _ := strings.Cut(header, " ")
+	text, bearer := bearerToken(header)
 	p, err := auth.Principal{}, errors.New("not a bearer token")
-	if strings.EqualFold(scheme, "Bearer") {
-		p, err = s.Tokens.Authenticate(ctx.Context(), strings.TrimLeft(text, " "))
+	if bearer {
+		p, err = s.Tokens.Authenticate(ctx.Context(), text)
 		if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
 			s.log().ErrorContext(ctx.Context(), "api: check token", "err", err)
 			_ = huma.WriteErr(s.api, ctx, http.StatusInternalServerError, internalMessage)
@@ -79,6 +79,13 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	next(huma.WithValue(ctx, principalKey{}, p))
+}
+
+// bearerToken is the token text of an Authorization header and whether
+// its scheme is Bearer (RFC 6750: the scheme in any case).
+func bearerToken(header string) (string, bool) {
+	scheme, text, _ := strings.Cut(header, " ")
+	return strings.TrimLeft(text, " "), strings.EqualFold(scheme, "Bearer")
 }
 
 // remoteHost is the address without its port: one client opens many

@@ -16,6 +16,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/labstack/echo/v4"
 
+	"supportline/auth"
 	"supportline/store"
 )
 
@@ -120,7 +121,11 @@ func (s *Server) idempotent(ctx huma.Context, next func(huma.Context)) {
 	}
 	u := ctx.URL()
 	sum := sha256.Sum256([]byte(ctx.Method() + "\n" + u.EscapedPath() + "?" + u.RawQuery + "\n" + string(body)))
-	k := keyRef{token: bearerHash(ctx.Header("Authorization")), key: key}
+	// The key's token by the hash api_tokens stores, found without a second
+	// lookup by name (a revoked token's name may be given to a new token);
+	// authenticate has let only a Bearer token through.
+	text, _ := bearerToken(ctx.Header("Authorization"))
+	k := keyRef{token: auth.HashSecret(text), key: key}
 	first, err := s.reserveKey(ctx.Context(), k, hex.EncodeToString(sum[:]))
 	if err != nil {
 		s.log().ErrorContext(ctx.Context(), "api: reserve idempotency key", "operation", ctx.Operation().OperationID, "err", err)
@@ -210,15 +215,6 @@ func writeStatusProblem(ctx huma.Context, status int, msg string) {
 	ctx.SetStatus(status)
 	_ = huma.DefaultJSONFormat.Marshal(ctx.BodyWriter(),
 		&huma.ErrorModel{Type: "about:blank", Status: status, Title: http.StatusText(status), Detail: msg})
-}
-
-// bearerHash is the SHA-256 of the request's token text, as api_tokens
-// stores it: the key's token, found without a second lookup by name
-// (a revoked token's name may be given to a new token).
-func bearerHash(header string) string {
-	_, text, _ := strings.Cut(header, " ")
-	sum := sha256.Sum256([]byte(strings.TrimLeft(text, " ")))
-	return hex.EncodeToString(sum[:])
 }
 
 // keyRef names a key's row: the token (by its hash) and the key.

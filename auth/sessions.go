@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"supportline/audit"
 	"supportline/errcode"
@@ -24,7 +26,7 @@ var ErrBadSignIn = errcode.New(errcode.Invalid, "the e-mail or the password is w
 // cannot be filled with huge ones.
 const maxEmail = 254
 
-// throttled is the answer while too many sign-ins failed for the e-mail
+// throttledError is the answer while too many sign-ins failed for the e-mail
 // or from the address (errcode.Unavailable: trying again later works).
 func throttledError(wait time.Duration) error {
 	minutes, unit := int((wait+time.Minute-1)/time.Minute), "minutes"
@@ -107,9 +109,16 @@ func (s *Users) SignIn(ctx context.Context, email, password, address, userAgent 
 	return out, err
 }
 
+// truncate keeps at most n bytes of s as valid UTF-8, cut at a character
+// boundary: s is a header a client chose, and a PostgreSQL text column
+// refuses anything but UTF-8 (the sign-in would fail).
 func truncate(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }
@@ -142,7 +151,7 @@ func (s *Users) throttled(ctx context.Context, keys []string) (time.Duration, er
 }
 
 func limitOf(key string) int {
-	if len(key) > 5 && key[:5] == "addr:" {
+	if strings.HasPrefix(key, "addr:") {
 		return failuresPerAddr
 	}
 	return failuresPerUser

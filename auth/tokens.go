@@ -151,21 +151,14 @@ func (s *Tokens) Create(ctx context.Context, actor string, n NewToken) (Token, s
 			}
 			engineerID = &e.ID
 		}
-		var taken int
-		if err := tx.Get(ctx, &taken, `SELECT count(*) FROM api_tokens WHERE name = ? AND revoked_at IS NULL`, n.Name); err != nil {
-			return fmt.Errorf("look up token %s: %w", n.Name, err)
-		}
-		if taken > 0 {
-			return errcode.Errorf(errcode.Conflict, "a token named %s exists; revoke it first (supportline token revoke %s) or choose another name", n.Name, n.Name)
-		}
 		out = Token{Name: n.Name, Role: n.Role, CreatedAt: tx.Now, CreatedBy: actor, ExpiresAt: tx.Now.Add(n.TTL)}
 		if engineerID != nil {
 			out.Engineer = &n.Engineer
 		}
 		id, err := tx.Insert(ctx, `INSERT INTO api_tokens (name, role, engineer_id, hash, created_at, created_by, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, out.Name, string(out.Role), engineerID, HashSecret(text), out.CreatedAt, actor, out.ExpiresAt)
-		if store.IsUniqueViolation(err) {
-			return errcode.Errorf(errcode.Conflict, "a token named %s exists; revoke it first or choose another name", n.Name)
+		if store.IsUniqueViolation(err) { // api_tokens_live_name: a name is unique among tokens not revoked
+			return errcode.Errorf(errcode.Conflict, "a token named %s exists; revoke it first (supportline token revoke %s) or choose another name", n.Name, n.Name)
 		}
 		if err != nil {
 			return fmt.Errorf("insert token %s: %w", n.Name, err)

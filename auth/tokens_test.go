@@ -161,6 +161,7 @@ func TestTokenCreateRefusesBadInput(t *testing.T) {
 			{"too short", auth.NewToken{Name: "x", Role: auth.Admin, TTL: time.Minute}, errcode.Invalid, "at least 1h"},
 			{"negative", auth.NewToken{Name: "x", Role: auth.Admin, TTL: -time.Hour}, errcode.Invalid, "at least 1h"},
 			{"name taken", auth.NewToken{Name: "crm", Role: auth.Viewer}, errcode.Conflict, "revoke it first"},
+			{"name taken, with the command that frees it", auth.NewToken{Name: "crm", Role: auth.Viewer}, errcode.Conflict, "revoke it first (supportline token revoke crm)"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				_, text, err := s.Create(ctx, "tester", tc.in)

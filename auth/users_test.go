@@ -678,3 +678,28 @@ func TestUserGoesWithItsEngineer(t *testing.T) {
 		}
 	})
 }
+
+// A browser's User-Agent is bytes a client chooses: one that is not UTF-8,
+// or whose 200th byte falls inside a character, is kept as valid text (a
+// PostgreSQL text column refuses anything else) and does not fail the
+// sign-in.
+func TestUserSignInAnyUserAgent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newUsers(t, db)
+		mustUser(t, s, "jane@example.com", auth.Admin, janePassword)
+		for _, tc := range []struct{ name, agent, want string }{
+			{"not UTF-8", "Agent/1.0 \xff\xfe", "Agent/1.0 \uFFFD"},
+			{"a character across the 200th byte", strings.Repeat("a", 199) + "é and more", strings.Repeat("a", 199)},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				if _, err := s.SignIn(context.Background(), "jane@example.com", janePassword, address, tc.agent); err != nil {
+					t.Fatalf("SignIn with user agent %q: %v", tc.agent, err)
+				}
+				var agent string
+				if err := db.SQL().QueryRow(`SELECT user_agent FROM console_sessions ORDER BY id DESC LIMIT 1`).Scan(&agent); err != nil || agent != tc.want {
+					t.Errorf("stored user agent %q (%v), want %q", agent, err, tc.want)
+				}
+			})
+		}
+	})
+}
