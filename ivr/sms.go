@@ -128,12 +128,12 @@ func (s *Server) answerSMS(ctx context.Context, p smsParams) string {
 	switch {
 	case cmd.problem != "":
 		reply = cmd.problem
-	case cmd.verb == cmdHelp:
-		reply = smsHelp
+	case cmd.changes():
+		reply, err = s.smsChange(ctx, log, p.MessageSid, e, zone, cmd)
 	case cmd.verb == cmdWho:
 		reply, err = s.smsWho(ctx)
 	default:
-		reply, err = s.smsChange(ctx, log, p.MessageSid, e, zone, cmd)
+		reply = smsHelp
 	}
 	if err != nil {
 		log.Error("sms command failed", "command", cmd.verb, "ticket", cmd.number, "err", err)

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf16"
 
 	"supportline/auth"
 	"supportline/errcode"
@@ -157,20 +156,4 @@ func (s *Server) smsWho(ctx context.Context) (string, error) {
 // cutSMS keeps a reply within what Twilio sends as one message
 // (notify.MaxBodyLen UTF-16 code units), ending a cut reply with an
 // ellipsis.
-func cutSMS(s string) string {
-	if len(utf16.Encode([]rune(s))) <= notify.MaxBodyLen {
-		return s
-	}
-	units := 0
-	for i, r := range s {
-		n := utf16.RuneLen(r)
-		if n < 0 {
-			n = 1
-		}
-		if units+n > notify.MaxBodyLen-1 { // room for the ellipsis
-			return strings.TrimRightFunc(s[:i], unicode.IsSpace) + "…"
-		}
-		units += n
-	}
-	return s
-}
+func cutSMS(s string) string { return notify.Cut(s, notify.MaxBodyLen) }

@@ -19,8 +19,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf16"
 
 	"supportline/contactinfo"
 	"supportline/errcode"
@@ -139,29 +137,7 @@ func Enqueue(ctx context.Context, tx *store.Tx, m Message) (bool, error) {
 
 // fitBody cuts s to at most MaxBodyLen UTF-16 code units, ending a cut
 // body with an ellipsis.
-func fitBody(s string) string {
-	units := func(r rune) int {
-		if n := utf16.RuneLen(r); n > 0 {
-			return n
-		}
-		return 1 // invalid UTF-8 is sent as U+FFFD
-	}
-	total := 0
-	for _, r := range s {
-		total += units(r)
-	}
-	if total <= MaxBodyLen {
-		return s
-	}
-	n := 0
-	for i, r := range s {
-		if n+units(r) > MaxBodyLen-1 { // room for the ellipsis (one unit)
-			return strings.TrimRightFunc(s[:i], unicode.IsSpace) + "…"
-		}
-		n += units(r)
-	}
-	return s
-}
+func fitBody(s string) string { return Cut(s, MaxBodyLen) }
 
 // Service reads the outbox for people (the CLI's `outbox list`, the admin
 // API, the console). Writing is [Enqueue], inside the transaction of the event

@@ -126,7 +126,7 @@ func (r *Reminders) Tick(ctx context.Context) (int, error) {
 	}
 	var done []sentReminder
 	err := r.DB.InTx(ctx, func(tx *store.Tx) error {
-		standing, err := standingReminders(ctx, tx, tx.Now)
+		standing, err := standingReminders(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -172,11 +172,11 @@ type reminderRow struct {
 }
 
 // standingReminders reads the reminders not corrected whose shift has not
-// ended at now, by schedule, start and id.
-func standingReminders(ctx context.Context, tx *store.Tx, now time.Time) ([]reminderRow, error) {
+// ended at tx.Now, by schedule, start and id.
+func standingReminders(ctx context.Context, tx *store.Tx) ([]reminderRow, error) {
 	var out []reminderRow
 	if err := tx.Select(ctx, &out, `SELECT id, schedule, timezone, engineer, starts_at, ends_at FROM shift_reminders
-		WHERE corrected_at IS NULL AND ends_at > ? ORDER BY schedule, starts_at, id`, now); err != nil {
+		WHERE corrected_at IS NULL AND ends_at > ? ORDER BY schedule, starts_at, id`, tx.Now); err != nil {
 		return nil, fmt.Errorf("read shift reminders: %w", err)
 	}
 	for i := range out {
@@ -202,9 +202,9 @@ func (s shift) same(r reminderRow) bool {
 // them: per schedule in name order, the corrections and then the
 // reminders, each by start. Every pass orders the same work the same way,
 // so that two replicas running one pass wait on each other instead of
-// deadlocking.
+// deadlocking. It is applied in the transaction whose tx.Now the pass
+// planned at.
 type action struct {
-	now time.Time
 	// Without correct: insert a row for sh of kind ("reminder": and text
 	// phone; "carried": silently, the engineer knows it already). With
 	// correct: mark that row corrected (correction); with "changed", also
@@ -309,7 +309,7 @@ func planReminders(now time.Time, lead time.Duration, roster oncall.Roster, stan
 		due := func(sh shift) bool { return !sh.start.After(now.Add(lead)) && sh.start.After(now.Add(-lead)) }
 		for _, r := range unmatched {
 			row := r
-			a := action{now: now, correct: &row, phone: phoneOf(r.Engineer)}
+			a := action{correct: &row, phone: phoneOf(r.Engineer)}
 			a.sh = shift{schedule: r.Schedule, loc: zoneOrUTC(r.Timezone), engineer: r.Engineer, start: r.StartsAt, end: r.EndsAt}
 			// The engineer's shifts that overlap the one they were told of.
 			var mine []int
@@ -347,10 +347,10 @@ func planReminders(now time.Time, lead time.Duration, roster oncall.Roster, stan
 			switch {
 			case handled[i] || !due(sh):
 			case covered(told[sh.engineer], sh):
-				out = append(out, action{now: now, sh: sh, kind: "carried"})
+				out = append(out, action{sh: sh, kind: "carried"})
 			default:
 				if phone := phoneOf(sh.engineer); phone != "" {
-					out = append(out, action{now: now, sh: sh, kind: "reminder", phone: phone})
+					out = append(out, action{sh: sh, kind: "reminder", phone: phone})
 				}
 			}
 		}
@@ -444,19 +444,12 @@ func (a action) apply(ctx context.Context, tx *store.Tx) ([]sentReminder, error)
 	if n, err := res.RowsAffected(); err != nil {
 		return nil, fmt.Errorf("correct shift reminder %d: %w", a.correct.ID, err)
 	} else if n == 0 {
-		// Another pass corrected it first; a shift this correction would
+		// Another pass corrected it first; the shift this correction would
 		// have announced gets its plain reminder, unless that pass gave it.
-		var out []sentReminder
-		for _, sh := range a.carry {
-			if a.correction == "changed" {
-				s, err := a.remind(ctx, tx, sh, "reminder")
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, s...)
-			}
+		if a.correction != "changed" {
+			return nil, nil
 		}
-		return out, nil
+		return a.remind(ctx, tx, a.carry[0], "reminder")
 	}
 	was := a.sh
 	switch a.correction {
@@ -470,7 +463,7 @@ func (a action) apply(ctx context.Context, tx *store.Tx) ([]sentReminder, error)
 	case "unsent":
 		return []sentReminder{{what: "changed; the engineer does not take SMS", schedule: was.schedule, engineer: was.engineer, start: was.start, end: was.end}}, nil
 	case "no_longer":
-		body := reminderText(reminderTexts.noLonger, shift{schedule: was.schedule, loc: was.loc, start: a.gapFrom, end: a.gapTo}, shift{}, a.now)
+		body := reminderText(reminderTexts.noLonger, shift{schedule: was.schedule, loc: was.loc, start: a.gapFrom, end: a.gapTo}, shift{}, tx.Now)
 		if _, err := Enqueue(ctx, tx, Message{EventKey: fmt.Sprintf("shift:%d:no_longer", a.correct.ID), To: a.phone, Body: body}); err != nil {
 			return nil, err
 		}
@@ -485,7 +478,7 @@ func (a action) apply(ctx context.Context, tx *store.Tx) ([]sentReminder, error)
 		if ok {
 			key = fmt.Sprintf("shift:%d", id)
 		}
-		body := reminderText(reminderTexts.changed, sh, was, a.now)
+		body := reminderText(reminderTexts.changed, sh, was, tx.Now)
 		if _, err := Enqueue(ctx, tx, Message{EventKey: key, To: a.phone, Body: body}); err != nil {
 			return nil, err
 		}
@@ -503,7 +496,7 @@ func (a action) remind(ctx context.Context, tx *store.Tx, sh shift, kind string)
 	if kind == "carried" {
 		return []sentReminder{{what: "known to the engineer already", schedule: sh.schedule, engineer: sh.engineer, start: sh.start, end: sh.end}}, nil
 	}
-	body := reminderText(reminderTexts.remind, sh, shift{}, a.now)
+	body := reminderText(reminderTexts.remind, sh, shift{}, tx.Now)
 	if _, err := Enqueue(ctx, tx, Message{EventKey: fmt.Sprintf("shift:%d", id), To: a.phone, Body: body}); err != nil {
 		return nil, err
 	}

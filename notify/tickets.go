@@ -80,7 +80,7 @@ const ticketFooter = " Reply ACK {ticket}"
 func (a TicketAlert) body(policy *config.Policy, text string) string {
 	r := a.replacer(policy)
 	main, footer := r.Replace(text), r.Replace(ticketFooter)
-	return cutUnits(main, MaxBodyLen-unitsOf(footer)) + footer
+	return Cut(main, MaxBodyLen-unitsOf(footer)) + footer
 }
 
 // replacer fills the placeholders of ticketTexts and ticketFooter.
@@ -102,24 +102,31 @@ func (a TicketAlert) replacer(policy *config.Policy) *strings.Replacer {
 func unitsOf(s string) int {
 	n := 0
 	for _, r := range s {
-		if u := utf16.RuneLen(r); u > 0 {
-			n += u
-		} else {
-			n++ // invalid UTF-8 is sent as U+FFFD
-		}
+		n += runeUnits(r)
 	}
 	return n
 }
 
-// cutUnits cuts s to at most max UTF-16 code units, ending a cut text with
-// an ellipsis.
-func cutUnits(s string, max int) string {
+// runeUnits is r's length in UTF-16 code units; invalid UTF-8 is sent as
+// U+FFFD, one unit.
+func runeUnits(r rune) int {
+	if u := utf16.RuneLen(r); u > 0 {
+		return u
+	}
+	return 1
+}
+
+// Cut cuts s to at most max UTF-16 code units (as Twilio counts an SMS),
+// ending a cut text with an ellipsis: the one cut of every text we send,
+// queued (the footer of a ticket's SMS kept whole) or answered in TwiML
+// (the SMS face's replies, cut to MaxBodyLen).
+func Cut(s string, max int) string {
 	if unitsOf(s) <= max {
 		return s
 	}
 	n := 0
 	for i, r := range s {
-		u := unitsOf(string(r))
+		u := runeUnits(r)
 		if n+u > max-1 { // room for the ellipsis (one unit)
 			return strings.TrimRightFunc(s[:i], unicode.IsSpace) + "…"
 		}
@@ -162,6 +169,26 @@ func TextTicketTx(ctx context.Context, tx *store.Tx, policy *config.Policy, rost
 	return len(to), nil
 }
 
+// lastTicketQuery and lastTicketPatterns are LastTicketTx's statement and
+// the event-key patterns after its recipient, one per kind of ticketTexts (in name order):
+// built once, not on every bare ACK.
+var lastTicketQuery, lastTicketPatterns = func() (string, []any) {
+	kinds := make([]string, 0, len(ticketTexts))
+	for k := range ticketTexts {
+		kinds = append(kinds, string(k))
+	}
+	sort.Strings(kinds)
+	like := make([]string, len(kinds))
+	patterns := make([]any, len(kinds))
+	for i, k := range kinds {
+		like[i] = "event_key LIKE ?"
+		patterns[i] = "ticket:%:" + k
+	}
+	return `SELECT event_key FROM outbox
+		WHERE recipient = ? AND status = 'sent' AND (` + strings.Join(like, " OR ") + `)
+		ORDER BY sent_at DESC, id DESC LIMIT 1`, patterns
+}()
+
 // LastTicketTx returns the number of the ticket that the latest SMS about a
 // ticket (one of ticketTexts, which end with ticketFooter) sent to phone
 // was about, read through q: what a bare "ACK" or "RESOLVE" from that phone
@@ -171,21 +198,8 @@ func TextTicketTx(ctx context.Context, tx *store.Tx, policy *config.Policy, rost
 // A function on the querier, like TextTicketTx: the outbox is the shared
 // log every domain writes, and the SMS face reads it inside its own work.
 func LastTicketTx(ctx context.Context, q store.Querier, phone string) (int64, error) {
-	kinds := make([]string, 0, len(ticketTexts))
-	for k := range ticketTexts {
-		kinds = append(kinds, string(k))
-	}
-	sort.Strings(kinds)
-	like := make([]string, len(kinds))
-	args := []any{phone}
-	for i, k := range kinds {
-		like[i] = "event_key LIKE ?"
-		args = append(args, "ticket:%:"+k)
-	}
 	var keys []string
-	err := q.Select(ctx, &keys, `SELECT event_key FROM outbox
-		WHERE recipient = ? AND status = 'sent' AND (`+strings.Join(like, " OR ")+`)
-		ORDER BY sent_at DESC, id DESC LIMIT 1`, args...)
+	err := q.Select(ctx, &keys, lastTicketQuery, append([]any{phone}, lastTicketPatterns...)...)
 	if err != nil {
 		return 0, fmt.Errorf("read the last ticket SMS to a number: %w", err)
 	}

@@ -91,3 +91,25 @@ func TestTextTicketTx(t *testing.T) {
 		})
 	})
 }
+
+// Cut counts UTF-16 code units, as Twilio does, and never splits a
+// surrogate pair.
+func TestCut(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		max      int
+		want     string
+	}{
+		{"fits", "ACK 100123", 10, "ACK 100123"},
+		{"cut at a space", "ACK 100123 now", 12, "ACK 100123…"},
+		{"an emoji is two units", "ok 😀😀", 6, "ok 😀…"},
+		{"no half emoji", "ok 😀😀", 5, "ok…"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Cut(tc.in, tc.max)
+			if got != tc.want || unitsOf(got) > tc.max {
+				t.Errorf("Cut(%q, %d) = %q (%d units), want %q", tc.in, tc.max, got, unitsOf(got), tc.want)
+			}
+		})
+	}
+}
