@@ -12,31 +12,26 @@ import "time"
 // business calendar.
 func (p *Policy) PlanZone(plan string, level int) *time.Location {
 	pl := p.Plans[plan]
-	zoned := func(name string) *time.Location {
-		if cal := p.Calendar(name); cal != nil && !cal.IsAlways() {
-			return cal.Location()
+	zoned := func(names ...string) *time.Location {
+		for _, name := range names {
+			if cal := p.Calendar(name); cal != nil && !cal.IsAlways() {
+				return cal.Location()
+			}
 		}
 		return nil
 	}
 	if pp, ok := pl.Priorities[level]; ok {
-		for _, name := range []string{pp.Clock, pp.Live} {
-			if loc := zoned(name); loc != nil {
-				return loc
-			}
+		if loc := zoned(pp.Clock, pp.Live); loc != nil {
+			return loc
 		}
 	}
 	for _, l := range pl.Levels() {
-		pp := pl.Priorities[l]
-		for _, name := range []string{pp.Clock, pp.Live} {
-			if loc := zoned(name); loc != nil {
-				return loc
-			}
-		}
-	}
-	for _, name := range p.CalendarNames() {
-		if loc := zoned(name); loc != nil {
+		if loc := zoned(pl.Priorities[l].Clock, pl.Priorities[l].Live); loc != nil {
 			return loc
 		}
+	}
+	if loc := zoned(p.CalendarNames()...); loc != nil {
+		return loc
 	}
 	return time.UTC
 }

@@ -126,13 +126,6 @@ func (s *Service) Create(ctx context.Context, actor string, n NewFeed) (Feed, st
 			}
 			engineerID = &e.ID
 		}
-		var taken int
-		if err := tx.Get(ctx, &taken, `SELECT count(*) FROM feed_tokens WHERE name = ? AND revoked_at IS NULL`, n.Name); err != nil {
-			return fmt.Errorf("look up feed %s: %w", n.Name, err)
-		}
-		if taken > 0 {
-			return conflictName(n.Name)
-		}
 		out = Feed{Name: n.Name, CreatedAt: tx.Now, CreatedBy: actor}
 		if scheduleID != nil {
 			out.Schedule = &n.Schedule
@@ -141,6 +134,10 @@ func (s *Service) Create(ctx context.Context, actor string, n NewFeed) (Feed, st
 		}
 		id, err := tx.Insert(ctx, `INSERT INTO feed_tokens (name, schedule_id, engineer_id, hash, created_at, created_by)
 			VALUES (?, ?, ?, ?, ?, ?)`, out.Name, scheduleID, engineerID, auth.HashSecret(text), out.CreatedAt, actor)
+		// A name in use by a feed not revoked is refused by the partial
+		// unique index (feed_tokens_live_name), which also settles two
+		// creates racing for one name; the hash is unique too, but 256
+		// random bits do not collide.
 		if store.IsUniqueViolation(err) {
 			return conflictName(n.Name)
 		}

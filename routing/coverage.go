@@ -133,7 +133,7 @@ func NewCoverageInput(p *config.Policy, from, to time.Time, r oncall.Roster) Cov
 	return CoverageInput{Policy: p, From: from, To: to, Schedules: in.Schedules, Overrides: in.Overrides, Engineers: in.Engineers}
 }
 
-// route is one pair of live calendar and escalation policy, and the plan
+// liveRoute is one pair of live calendar and escalation policy, and the plan
 // priorities that use it: they share their gaps.
 type liveRoute struct {
 	calendar string

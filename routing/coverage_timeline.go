@@ -141,10 +141,10 @@ func scheduleIssues(policySchedules []string, scheds map[string]oncall.Schedule,
 	}
 	for _, name := range sortedNames(scheds) {
 		s := scheds[name]
-		switch {
-		case s.Validate() != nil:
+		switch err := s.Validate(); {
+		case err != nil:
 			out = append(out, ScheduleIssue{Schedule: name, Problem: IssueInvalid,
-				Why: fmt.Sprintf("schedule %s is invalid (%s): only its overrides staff it", name, firstLine(s.Validate()))})
+				Why: fmt.Sprintf("schedule %s is invalid (%s): only its overrides staff it", name, firstLine(err))})
 		case len(s.Members) == 0:
 			out = append(out, ScheduleIssue{Schedule: name, Problem: IssueNoMembers,
 				Why: fmt.Sprintf("schedule %s has no members: only overrides staff it (add members with supportline schedule set-members)", name)})

@@ -69,23 +69,7 @@ The auth token is the server's: TWILIO_AUTH_TOKEN or --token.`,
 
 // placeCall runs one simulated call and prints its transcript.
 func (a *app) placeCall(ctx context.Context, o callOptions, interactive bool, stdin io.Reader) error {
-	token := o.token
-	if token == "" {
-		token = os.Getenv("TWILIO_AUTH_TOKEN")
-	}
-	if token == "" {
-		// The development token of `serve --demo`: calling a demo server
-		// needs no setup.
-		token = demoToken
-		fmt.Fprintln(a.stderr, "using the demo auth token (set TWILIO_AUTH_TOKEN or --token for a real server)")
-	}
-	if token == "" {
-		return usageError{"no auth token: set TWILIO_AUTH_TOKEN or pass --token (the token the server validates signatures with)"}
-	}
-	public := o.publicURL
-	if public == "" {
-		public = os.Getenv("SUPPORTLINE_PUBLIC_URL")
-	}
+	token, public := a.simulatorTarget(o.token, o.publicURL)
 	from := o.from
 	if from != "anonymous" && from != "Restricted" {
 		n, err := contactinfo.Phone(from)
@@ -298,4 +282,23 @@ func (a *app) lineNumber(to string) (string, error) {
 		return "", usageError{"--to: " + err.Error()}
 	}
 	return n, nil
+}
+
+// simulatorTarget is what a simulated call or message is signed with:
+// the auth token (--token, else TWILIO_AUTH_TOKEN, else the demo token of
+// `serve --demo`, so that a demo server needs no setup) and the public URL
+// the signature is computed over (--public-url, else
+// SUPPORTLINE_PUBLIC_URL; empty means the --url requests go to).
+func (a *app) simulatorTarget(token, public string) (string, string) {
+	if token == "" {
+		token = os.Getenv("TWILIO_AUTH_TOKEN")
+	}
+	if token == "" {
+		token = demoToken
+		fmt.Fprintln(a.stderr, "using the demo auth token (set TWILIO_AUTH_TOKEN or --token for a real server)")
+	}
+	if public == "" {
+		public = os.Getenv("SUPPORTLINE_PUBLIC_URL")
+	}
+	return token, public
 }

@@ -2,14 +2,12 @@ package main
 
 import (
 	"fmt"
-	"net/url"
 	"os"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/spf13/cobra"
 
-	"supportline/errcode"
 	"supportline/feeds"
 )
 
@@ -36,19 +34,20 @@ func (a *app) feedCommand() *cobra.Command {
 			}
 			base := strings.TrimRight(strings.TrimSpace(publicURL), "/")
 			if base != "" {
-				if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-					return errcode.Errorf(errcode.Invalid, "public URL %q must start with https:// (or http:// for local tests) and name a host", base)
+				if err := checkPublicURL("public URL", base); err != nil {
+					return err
 				}
 			}
 			svc, err := a.services(cmd.Context())
 			if err != nil {
 				return err
 			}
+			svc.Feeds.PublicURL = base // --public-url wins over the environment's
 			f, token, err := svc.Feeds.Create(cmd.Context(), a.who(), feeds.NewFeed{Name: name, Schedule: schedule, Engineer: engineer})
 			if err != nil {
 				return err
 			}
-			link := (&feeds.Service{PublicURL: base}).URL(token)
+			link := svc.Feeds.URL(token)
 			out := struct {
 				feeds.Feed
 				Path string `json:"path"`

@@ -120,8 +120,8 @@ func readServeSettings(getenv func(string) string, f serveFlags, logTo io.Writer
 	if public == "" {
 		return s, errcode.New(errcode.Invalid, "set SUPPORTLINE_PUBLIC_URL (the https:// base URL Twilio reaches this server at), or run serve --demo")
 	}
-	if u, err := url.Parse(public); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return s, errcode.Errorf(errcode.Invalid, "SUPPORTLINE_PUBLIC_URL %q must start with https:// (or http:// for local tests) and name a host", public)
+	if err := checkPublicURL("SUPPORTLINE_PUBLIC_URL", public); err != nil {
+		return s, err
 	}
 	s.PublicURL, s.Tokens = strings.TrimRight(public, "/"), []string{token, secondary}
 	if s.EntrySecret, err = entrySecret(getenv("SUPPORTLINE_SECRET"), token); err != nil {
@@ -135,6 +135,17 @@ func readServeSettings(getenv func(string) string, f serveFlags, logTo io.Writer
 	}
 	s.Sender, s.SMSWhere, err = notify.SenderFromEnv(getenv, log.With("component", "sms"))
 	return s, err
+}
+
+// checkPublicURL refuses a base URL of the public listener (named name in
+// the error) that is not an absolute http:// or https:// URL with a host:
+// serve's SUPPORTLINE_PUBLIC_URL, and feed create's --public-url, which
+// defaults to it and must be read the same way.
+func checkPublicURL(name, v string) error {
+	if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errcode.Errorf(errcode.Invalid, "%s %q must start with https:// (or http:// for local tests) and name a host", name, v)
+	}
+	return nil
 }
 
 // adminURLFromEnv reads SUPPORTLINE_ADMIN_URL, the admin listener's base

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -56,18 +55,7 @@ The auth token is the server's: TWILIO_AUTH_TOKEN or --token.`,
 
 // sendSMS sends one simulated SMS and prints the reply.
 func (a *app) sendSMS(ctx context.Context, o smsOptions, body string) error {
-	token := o.token
-	if token == "" {
-		token = os.Getenv("TWILIO_AUTH_TOKEN")
-	}
-	if token == "" {
-		token = demoToken // as for `call`: a demo server needs no setup
-		fmt.Fprintln(a.stderr, "using the demo auth token (set TWILIO_AUTH_TOKEN or --token for a real server)")
-	}
-	public := o.publicURL
-	if public == "" {
-		public = os.Getenv("SUPPORTLINE_PUBLIC_URL")
-	}
+	token, public := a.simulatorTarget(o.token, o.publicURL)
 	from := strings.TrimSpace(o.from)
 	switch {
 	case from == "":
@@ -118,7 +106,7 @@ func (a *app) sendSMS(ctx context.Context, o smsOptions, body string) error {
 
 // validMessageSid reports whether s has the shape of a message SID.
 func validMessageSid(s string) bool {
-	if len(s) != 34 || !strings.HasPrefix(s, "SM") {
+	if len(s) != 34 || (!strings.HasPrefix(s, "SM") && !strings.HasPrefix(s, "MM")) { // MM: a picture message
 		return false
 	}
 	return strings.Trim(s[2:], "0123456789abcdef") == ""
