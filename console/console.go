@@ -28,6 +28,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -164,9 +165,6 @@ func (s *Server) secure(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
-
-// user is the signed-in user of a request, set by signedIn.
-type userKey struct{}
 
 // handler is a page handler: it gets the signed-in user.
 type handler func(c echo.Context, u auth.User) error
@@ -351,6 +349,25 @@ func formField(err error, fields ...string) string {
 		return f
 	}
 	return ""
+}
+
+// dateTimeLocal is the value of an <input type="datetime-local">.
+const dateTimeLocal = "2006-01-02T15:04"
+
+// formInstantLayouts are what formInstant takes, in its order.
+var formInstantLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", dateTimeLocal, time.DateOnly}
+
+// formInstant reads an instant a form field holds: an RFC 3339 time, or a
+// browser's datetime-local value (with or without seconds) or a bare date
+// (its midnight), both read as UTC: the console's forms that take one
+// (the audit log's bounds, "where would a call go?") say they are in UTC.
+func formInstant(v string) (time.Time, bool) {
+	for _, layout := range formInstantLayouts {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
 }
 
 func upperFirst(s string) string {

@@ -39,13 +39,13 @@ type feedsData struct {
 	NewURL, NewPath string
 }
 
-func (s *Server) feedsView(c echo.Context) (view, error) {
+func (s *Server) feedsView(c echo.Context, u auth.User) (view, error) {
 	fs, err := s.Feeds.List(ctx(c))
 	if err != nil {
 		return view{}, err
 	}
 	d := feedsData{Feeds: fs}
-	if u, ok := c.Get("user").(auth.User); ok && u.Principal().Allows(auth.AdminWork) {
+	if u.Principal().Allows(auth.AdminWork) {
 		if d.Schedules, err = s.OnCall.Schedules(ctx(c)); err != nil {
 			return view{}, err
 		}
@@ -56,8 +56,8 @@ func (s *Server) feedsView(c echo.Context) (view, error) {
 	return view{Title: "Calendar feeds", Nav: "feeds", Data: d}, nil
 }
 
-func (s *Server) feedsPage(c echo.Context, _ auth.User) error {
-	v, err := s.feedsView(c)
+func (s *Server) feedsPage(c echo.Context, u auth.User) error {
+	v, err := s.feedsView(c, u)
 	if err != nil {
 		return s.fail(c, err)
 	}
@@ -86,7 +86,7 @@ func (s *Server) createFeed(c echo.Context, u auth.User) error {
 	}
 	_, token, err := s.Feeds.Create(ctx(c), u.Principal().Actor(), in)
 	if err != nil {
-		return s.feedsRefuse(c, err)
+		return s.feedsRefuse(c, u, err)
 	}
 	// Neither stored, logged nor put in the redirect's URL.
 	if err := s.setOnce(c, feedsPath, s.Feeds.URL(token)); err != nil {
@@ -104,11 +104,11 @@ func (s *Server) revokeFeed(c echo.Context, u auth.User) error {
 
 // feedsRefuse shows the page again with the domain's words next to the
 // field they are about.
-func (s *Server) feedsRefuse(c echo.Context, err error) error {
+func (s *Server) feedsRefuse(c echo.Context, u auth.User, err error) error {
 	if errcode.CodeOf(err) == errcode.Internal {
 		return s.fail(c, err)
 	}
-	v, verr := s.feedsView(c)
+	v, verr := s.feedsView(c, u)
 	if verr != nil {
 		return s.fail(c, verr)
 	}

@@ -39,19 +39,15 @@ type auditData struct {
 	Paged bool
 }
 
-// auditTimeLayouts are what the since and until fields take: RFC 3339,
-// or a browser's datetime-local value read as UTC.
-var auditTimeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"}
-
+// parseAuditTime reads the since and until fields (formInstant); empty
+// is no bound.
 func parseAuditTime(field, v string) (time.Time, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return time.Time{}, nil
 	}
-	for _, layout := range auditTimeLayouts {
-		if t, err := time.Parse(layout, v); err == nil {
-			return t.UTC(), nil
-		}
+	if t, ok := formInstant(v); ok {
+		return t, nil
 	}
 	return time.Time{}, errcode.Errorf(errcode.Invalid, "%s %q is not a time such as 2026-11-18T15:00 (UTC) or 2026-11-18T10:00:00-05:00", field, v)
 }

@@ -23,7 +23,7 @@ func (s *Server) registerRoute(g *echo.Group) {
 }
 
 // routeLayout is the datetime-local input's value: wall-clock time in UTC.
-const routeLayout = "2006-01-02T15:04"
+const routeLayout = dateTimeLocal
 
 type routeOption struct{ Value, Label string }
 
@@ -84,13 +84,11 @@ func (s *Server) routePage(c echo.Context, _ auth.User) error {
 	return s.render(c, http.StatusOK, "route", v)
 }
 
-// routeInstant reads the form's instant: a datetime-local value (with or
-// without seconds) in UTC, or an RFC 3339 time as the CLI's --at takes.
+// routeInstant reads the form's instant (formInstant), as the CLI's --at
+// takes an RFC 3339 one.
 func routeInstant(v string) (time.Time, error) {
-	for _, layout := range []string{routeLayout, "2006-01-02T15:04:05", time.RFC3339} {
-		if t, err := time.ParseInLocation(layout, v, time.UTC); err == nil {
-			return t.UTC(), nil
-		}
+	if t, ok := formInstant(v); ok {
+		return t, nil
 	}
 	return time.Time{}, errcode.Errorf(errcode.Invalid, "at %q is not a date and time such as 2026-11-21T09:00 (UTC) or an RFC 3339 time such as 2026-11-21T03:00:00-07:00", v)
 }

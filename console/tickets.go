@@ -122,7 +122,7 @@ func ticketNotice(done string, d ticketData) string {
 		return fmt.Sprintf("Ticket %d acknowledged by %s.", t.Number, t.Responder)
 	case doneAckKept:
 		if t.RespondedAt != nil {
-			return fmt.Sprintf("Ticket %d was already acknowledged by %s at %s; nothing changed.", t.Number, t.Responder, whenIn(*t.RespondedAt, d.Zone))
+			return fmt.Sprintf("Ticket %d was already acknowledged by %s at %s; nothing changed.", t.Number, t.Responder, when(*t.RespondedAt, d.Zone))
 		}
 	case doneNoted:
 		return fmt.Sprintf("Note added to ticket %d.", t.Number)
@@ -136,11 +136,6 @@ func ticketNotice(done string, d ticketData) string {
 		return fmt.Sprintf("Ticket %d is open already; nothing changed.", t.Number)
 	}
 	return ""
-}
-
-// whenIn is the templates' when, for a notice.
-func whenIn(t time.Time, zone string) string {
-	return funcs["when"].(func(time.Time, string) string)(t, zone)
 }
 
 func (s *Server) ticketPage(c echo.Context, u auth.User) error {
