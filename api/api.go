@@ -19,17 +19,9 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humaecho"
 	"github.com/labstack/echo/v4"
 
-	"supportline/accounts"
-	"supportline/audit"
 	"supportline/auth"
-	policyfile "supportline/config"
+	"supportline/domain"
 	"supportline/errcode"
-	"supportline/ivr"
-	"supportline/notify"
-	"supportline/oncall"
-	"supportline/pins"
-	"supportline/routing"
-	"supportline/tickets"
 )
 
 // Prefix is where the API is mounted on the admin listener.
@@ -39,25 +31,18 @@ const Prefix = "/api/v1"
 const MaxBody = 64 << 10
 
 // Server is the API over the domain services. Build it as a literal with
-// every service set (Clock and Log may be nil), then Mount it once.
+// the services (domain.New) set (Clock and Log may be nil), then Mount it
+// once.
 type Server struct {
-	Accounts *accounts.Service
-	Pins     *pins.Service
-	OnCall   *oncall.Service
-	Tickets  *tickets.Service
-	Audit    *audit.Service
-	Notify   *notify.Service
-	Calls    *ivr.Calls
-	Tokens   *auth.Tokens
-	Routing  *routing.Service
-	Log      *slog.Logger
+	// Services are the domain services the operations call, and the
+	// policy file in force (route and SLA questions read it).
+	domain.Services
+	Log *slog.Logger
 	// Clock is what the per-address limit of bad tokens counts by; nil is
 	// time.Now. Tests freeze it.
 	Clock func() time.Time
 	// Version is the API document's info.version.
 	Version string
-	// Policy is the policy file in force: route and SLA questions read it.
-	Policy *policyfile.Policy
 	// CORSOrigins are the browser origins allowed to call the API
 	// (SUPPORTLINE_ADMIN_CORS_ORIGINS, checked by ParseCORSOrigins); none
 	// means no CORS header is ever sent.

@@ -9,6 +9,7 @@ import (
 
 	"supportline/api"
 	"supportline/auth"
+	"supportline/domain"
 	"supportline/oncall"
 	"supportline/store"
 	"supportline/store/storetest"
@@ -20,7 +21,7 @@ import (
 func corsServer(t *testing.T, origins ...string) string {
 	t.Helper()
 	db := storetest.Open(t, store.SQLite)
-	srv := &api.Server{Tokens: &auth.Tokens{DB: db, Engineers: &oncall.Service{DB: db, Policy: policy(t)}}, CORSOrigins: origins}
+	srv := &api.Server{Services: domain.Services{Tokens: &auth.Tokens{DB: db, Engineers: &oncall.Service{DB: db, Policy: policy(t)}}}, CORSOrigins: origins}
 	w := web.New(db, slog.New(slog.DiscardHandler))
 	srv.Mount(w.Admin)
 	ts := httptest.NewServer(w.Admin)

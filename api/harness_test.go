@@ -18,17 +18,12 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"supportline/api"
-	"supportline/audit"
 	"supportline/auth"
 	"supportline/config"
-	"supportline/ivr"
-	"supportline/notify"
+	"supportline/domain"
 	"supportline/oncall"
-	"supportline/pins"
-	"supportline/routing"
 	"supportline/store"
 	"supportline/store/storetest"
-	"supportline/tickets"
 	"supportline/web"
 )
 
@@ -62,28 +57,15 @@ func newHarness(t testing.TB, db *store.DB) *harness {
 	pol := policy(t)
 	logs := &storetest.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	pin, acc := pins.NewWithAccounts(db, pol, pol.Pins, log, nil)
-	oc := &oncall.Service{DB: db, Policy: pol}
+	svc := domain.New(db, pol, log, nil, "")
 	h := &harness{t: t, db: db, logs: logs, limit: storetest.NewClock(time.Date(2026, 11, 18, 15, 0, 0, 0, time.UTC))}
-	h.srv = &api.Server{
-		Accounts: acc,
-		Pins:     pin,
-		OnCall:   oc,
-		Tickets:  &tickets.Service{DB: db, Policy: pol, Engineers: oc, Accounts: acc},
-		Audit:    &audit.Service{DB: db},
-		Notify:   &notify.Service{DB: db},
-		Calls:    &ivr.Calls{DB: db},
-		Tokens:   &auth.Tokens{DB: db, Engineers: oc},
-		Routing:  &routing.Service{DB: db, Policy: pol},
-		Log:      log,
-		Clock:    h.limit.Now,
-	}
+	h.srv = &api.Server{Services: *svc, Log: log, Clock: h.limit.Now}
 	w := web.New(db, log)
 	h.srv.Mount(w.Admin)
 	h.http = httptest.NewServer(w.Admin)
 	t.Cleanup(h.http.Close)
 
-	if _, err := oc.AddEngineer(ctx, "setup", oncall.NewEngineer{Handle: "alice", Name: "Alice", Phone: "+17205550111"}); err != nil {
+	if _, err := svc.OnCall.AddEngineer(ctx, "setup", oncall.NewEngineer{Handle: "alice", Name: "Alice", Phone: "+17205550111"}); err != nil {
 		t.Fatal(err)
 	}
 	h.admin = h.token("crm", auth.Admin, "")

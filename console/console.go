@@ -32,18 +32,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"supportline/accounts"
-	"supportline/audit"
 	"supportline/auth"
-	policyfile "supportline/config"
+	"supportline/domain"
 	"supportline/errcode"
-	"supportline/feeds"
-	"supportline/ivr"
 	"supportline/notify"
-	"supportline/oncall"
-	"supportline/pins"
-	"supportline/routing"
-	"supportline/tickets"
 )
 
 //go:embed templates/*.html
@@ -53,23 +45,15 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // Server is the console over the domain services. Build it as a literal
-// with every service set, then Mount it once.
+// with the services (domain.New) set, then Mount it once.
 type Server struct {
-	Users      *auth.Users
-	Accounts   *accounts.Service
-	Pins       *pins.Service
-	OnCall     *oncall.Service
-	Tickets    *tickets.Service
-	Audit      *audit.Service
-	Notify     *notify.Service
-	Calls      *ivr.Calls
-	Routing    *routing.Service
-	Recordings *notify.Recordings // voicemail audio from Twilio; nil without Twilio credentials (the demo)
-	Policy     *policyfile.Policy
-	// Feeds are the calendar feeds listed, created and revoked on /feeds
-	// (feeds.go); their URLs start with the public listener's address.
-	Feeds *feeds.Service
-	Log   *slog.Logger
+	// Services are the domain services the pages call, and the policy
+	// file in force.
+	domain.Services
+	// Recordings fetches voicemail audio from Twilio; nil without Twilio
+	// credentials (the demo).
+	Recordings *notify.Recordings
+	Log        *slog.Logger
 	// PublicURL is the console's address as browsers reach it
 	// (SUPPORTLINE_ADMIN_URL): an https one makes the cookies Secure.
 	PublicURL string

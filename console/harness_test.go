@@ -12,18 +12,14 @@ import (
 	"testing"
 	"time"
 
-	"supportline/audit"
 	"supportline/auth"
 	"supportline/config"
 	"supportline/console"
-	"supportline/ivr"
-	"supportline/notify"
+	"supportline/domain"
 	"supportline/oncall"
 	"supportline/pins"
-	"supportline/routing"
 	"supportline/store"
 	"supportline/store/storetest"
-	"supportline/tickets"
 	"supportline/web"
 )
 
@@ -63,22 +59,10 @@ func newHarness(t testing.TB, db *store.DB) *harness {
 	pol := testPolicy(t)
 	logs := &storetest.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	pin, acc := pins.NewWithAccounts(db, pol, pol.Pins, log, nil)
-	oc := &oncall.Service{DB: db, Policy: pol}
+	svc := domain.New(db, pol, log, nil, "")
+	svc.Users = &auth.Users{DB: db, Engineers: svc.OnCall, Params: cheap}
 	h := &harness{t: t, db: db, logs: logs, clock: storetest.ClockOf(db)}
-	h.srv = &console.Server{
-		Users:    &auth.Users{DB: db, Engineers: oc, Params: cheap},
-		Accounts: acc,
-		Pins:     pin,
-		OnCall:   oc,
-		Tickets:  &tickets.Service{DB: db, Policy: pol, Engineers: oc, Accounts: acc},
-		Audit:    &audit.Service{DB: db},
-		Notify:   &notify.Service{DB: db},
-		Calls:    &ivr.Calls{DB: db},
-		Routing:  &routing.Service{DB: db, Policy: pol},
-		Policy:   pol,
-		Log:      log,
-	}
+	h.srv = &console.Server{Services: *svc, Log: log}
 	w := web.New(db, log)
 	h.web = w
 	if err := h.srv.Mount(w.Admin); err != nil {
@@ -86,7 +70,7 @@ func newHarness(t testing.TB, db *store.DB) *harness {
 	}
 	h.http = httptest.NewServer(w.Admin)
 	t.Cleanup(h.http.Close)
-	if _, err := oc.AddEngineer(ctx, "setup", oncall.NewEngineer{Handle: "alice", Name: "Alice", Phone: "+17205550111"}); err != nil {
+	if _, err := svc.OnCall.AddEngineer(ctx, "setup", oncall.NewEngineer{Handle: "alice", Name: "Alice", Phone: "+17205550111"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range []auth.NewUser{

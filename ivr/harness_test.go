@@ -117,7 +117,7 @@ func newHarness(t testing.TB, db *store.DB, opts ...harnessOption) *harness {
 	// the signature check needs is known from the start: the Server is a
 	// literal with every field set, as serve builds it.
 	h.ts = httptest.NewUnstartedServer(nil)
-	// Wired as serve wires them (cmd/supportline/services.go).
+	// Wired as serve wires them (domain.New; this internal test cannot import it: domain imports ivr).
 	pinSvc, accts := pins.NewWithAccounts(db, policy, pinPolicy, log, nil)
 	h.srv = &Server{
 		DB:        db,

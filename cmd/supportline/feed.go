@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/spf13/cobra"
 
+	"supportline/domain"
 	"supportline/feeds"
 )
 
@@ -133,6 +134,6 @@ func (a *app) feedCommand() *cobra.Command {
 }
 
 // mountFeeds serves the calendar feeds on the public listener's Echo.
-func mountFeeds(e *echo.Echo, svc *services) {
+func mountFeeds(e *echo.Echo, svc *domain.Services) {
 	feeds.Handler{Feeds: svc.Feeds}.Mount(e)
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"supportline/config"
+	"supportline/domain"
 	"supportline/ivr"
 	"supportline/store"
 )
@@ -16,7 +17,7 @@ const demoToken = "supportline-demo-token"
 // field set before first use. gate says whether the database is ready
 // (serve's dbState); svc are the services serve built once, which the
 // admin API shares (one PIN hashing pool for calls and admins).
-func phoneLine(set serveSettings, policy *config.Policy, db *store.DB, gate func() error, svc *services) *ivr.Server {
+func phoneLine(set serveSettings, policy *config.Policy, db *store.DB, gate func() error, svc *domain.Services) *ivr.Server {
 	return &ivr.Server{
 		DB:        db,
 		Policy:    policy,

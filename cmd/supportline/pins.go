@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"supportline/domain"
 	"supportline/pins"
 )
 
@@ -29,7 +30,7 @@ func (a *app) pinsService(ctx context.Context, clears bool) (*pins.Service, erro
 	if err != nil {
 		return nil, err
 	}
-	return newServices(db, p, nil, secret, "").Pins, nil
+	return domain.New(db, p, nil, secret, "").Pins, nil
 }
 
 func (a *app) pinCommand() *cobra.Command {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"supportline/config"
+	"supportline/domain"
 	"supportline/pins"
 	"supportline/store"
 )
@@ -156,7 +157,7 @@ func TestPinUnlockClearsLockoutWithoutPIN(t *testing.T) {
 	full := config.Default()
 	full.Pins.Argon2 = config.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 	policy := full.Pins
-	line := newServices(db, full, nil, secret, "").Pins
+	line := domain.New(db, full, nil, secret, "").Pins
 	verify := func() pins.Result {
 		t.Helper()
 		_, r, err := line.Verify(ctx, pins.KnownClaim(contact.SupportID), "00000000", "+14155550100")

@@ -16,6 +16,7 @@ import (
 	"supportline/api"
 	"supportline/auth"
 	"supportline/console"
+	"supportline/domain"
 	"supportline/errcode"
 	"supportline/notify"
 	"supportline/pins"
@@ -67,7 +68,7 @@ func (a *app) serveCommand() *cobra.Command {
 			}
 			var state dbState
 			state.set(errDBNotYet)
-			svc := newServices(db, policy, log, set.EntrySecret, set.PublicURL)
+			svc := domain.New(db, policy, log, set.EntrySecret, set.PublicURL)
 			line := phoneLine(set, policy, db, state.err, svc)
 			srv := web.New(db, log)
 			srv.Gate = state.err
@@ -180,43 +181,14 @@ Try it:
 }
 
 // adminAPI is the admin HTTP API over the services serve built once.
-func adminAPI(svc *services, log *slog.Logger, corsOrigins []string) *api.Server {
-	return &api.Server{
-		CORSOrigins: corsOrigins,
-		Accounts:    svc.Accounts,
-		Pins:        svc.Pins,
-		OnCall:      svc.OnCall,
-		Tickets:     svc.Tickets,
-		Audit:       svc.Audit,
-		Notify:      svc.Notify,
-		Calls:       svc.Calls,
-		Tokens:      svc.Tokens,
-		Routing:     svc.Routing,
-		Policy:      svc.OnCall.Policy,
-		Log:         log,
-		Clock:       time.Now,
-	}
+func adminAPI(svc *domain.Services, log *slog.Logger, corsOrigins []string) *api.Server {
+	return &api.Server{Services: *svc, CORSOrigins: corsOrigins, Log: log, Clock: time.Now}
 }
 
 // adminConsole is the web console over the services serve built once, at
 // publicURL (its cookies are Secure when that is https).
-func adminConsole(svc *services, log *slog.Logger, set serveSettings, publicURL string) *console.Server {
-	return &console.Server{
-		Users:      svc.Users,
-		Accounts:   svc.Accounts,
-		Pins:       svc.Pins,
-		OnCall:     svc.OnCall,
-		Tickets:    svc.Tickets,
-		Audit:      svc.Audit,
-		Notify:     svc.Notify,
-		Calls:      svc.Calls,
-		Routing:    svc.Routing,
-		Feeds:      svc.Feeds,
-		Recordings: set.Recordings,
-		Policy:     svc.OnCall.Policy,
-		Log:        log,
-		PublicURL:  publicURL,
-	}
+func adminConsole(svc *domain.Services, log *slog.Logger, set serveSettings, publicURL string) *console.Server {
+	return &console.Server{Services: *svc, Recordings: set.Recordings, Log: log, PublicURL: publicURL}
 }
 
 // adminURL is the URL a local client reaches the admin listener at:

@@ -2,77 +2,16 @@ package main
 
 import (
 	"context"
-	"log/slog"
 
-	"supportline/accounts"
-	"supportline/audit"
-	"supportline/auth"
-	"supportline/config"
-	"supportline/feeds"
-	"supportline/ivr"
-	"supportline/notify"
-	"supportline/oncall"
-	"supportline/pins"
-	"supportline/routing"
-	"supportline/store"
-	"supportline/tickets"
+	"supportline/domain"
 )
-
-// services are the domain services on one database and policy, built once
-// and shared by every face: the CLI's commands, the phone line, the admin
-// API and, later, the console. Building them in one place is what makes
-// a rule hold whichever face an admin uses.
-type services struct {
-	Accounts *accounts.Service
-	Pins     *pins.Service
-	OnCall   *oncall.Service
-	Tickets  *tickets.Service
-	Notify   *notify.Service
-	Audit    *audit.Service
-	Calls    *ivr.Calls
-	Tokens   *auth.Tokens
-	// Users are the console's people and sessions.
-	Users   *auth.Users
-	Routing *routing.Service
-	// Feeds are the calendar feeds' tokens and documents; their URLs start
-	// with SUPPORTLINE_PUBLIC_URL (feedsPublicURL, feed.go).
-	Feeds *feeds.Service
-}
-
-// newServices builds every service on db as literals with every field set.
-// Accounts and pins name each other (pins.NewWithAccounts wires the pair):
-// accounts forgets a removed contact's PIN through pins (Credentials), and
-// pins reads contacts through accounts.
-// secret keys unmatched support-ID entries (entrySecret; nil makes a random
-// key, enough for commands that clear no lockout); log may be nil (admin
-// actions are recorded in the audit log, and the CLI's output is for the
-// admin). publicURL is where the public listener is reached (serve's
-// SUPPORTLINE_PUBLIC_URL, or the demo's), the base of calendar feed URLs;
-// "" leaves feeds with their paths only.
-func newServices(db *store.DB, policy *config.Policy, log *slog.Logger, secret []byte, publicURL string) *services {
-	pin, acc := pins.NewWithAccounts(db, policy, policy.Pins, log, secret)
-	oc := &oncall.Service{DB: db, Policy: policy}
-	return &services{
-		Accounts: acc,
-		Pins:     pin,
-		OnCall:   oc,
-		Tickets:  &tickets.Service{DB: db, Policy: policy, Engineers: oc, Accounts: acc},
-		Notify:   &notify.Service{DB: db},
-		Audit:    &audit.Service{DB: db},
-		Calls:    &ivr.Calls{DB: db},
-		Tokens:   &auth.Tokens{DB: db, Engineers: oc},
-		Users:    &auth.Users{DB: db, Engineers: oc},
-		Routing:  &routing.Service{DB: db, Policy: policy},
-		Feeds:    &feeds.Service{DB: db, OnCall: oc, PublicURL: publicURL},
-	}
-}
 
 // services opens the database and loads the policy (once each) and builds
 // the services on them, without a key for unmatched entries.
-func (a *app) services(ctx context.Context) (*services, error) {
+func (a *app) services(ctx context.Context) (*domain.Services, error) {
 	p, db, err := a.policyAndDB(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return newServices(db, p, nil, nil, feedsPublicURL()), nil
+	return domain.New(db, p, nil, nil, feedsPublicURL()), nil
 }

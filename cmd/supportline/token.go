@@ -10,15 +10,15 @@ import (
 	"supportline/oncall"
 )
 
-// tokensService builds the token service on the database. It is built
-// here rather than in services.go (the lead's file) until that file grows
-// a field for it.
-func (a *app) tokensService(ctx context.Context) (*auth.Tokens, error) {
+// authServices builds the token and console-user services on the
+// database alone: the token and user commands need no policy file.
+func (a *app) authServices(ctx context.Context) (*auth.Tokens, *auth.Users, error) {
 	db, err := a.openDB(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &auth.Tokens{DB: db, Engineers: &oncall.Service{DB: db}}, nil
+	roster := &oncall.Service{DB: db}
+	return &auth.Tokens{DB: db, Engineers: roster}, &auth.Users{DB: db, Engineers: roster}, nil
 }
 
 func (a *app) tokenCommand() *cobra.Command {
@@ -37,7 +37,7 @@ func (a *app) tokenCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, err := a.tokensService(cmd.Context())
+			svc, _, err := a.authServices(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -72,7 +72,7 @@ func (a *app) tokenCommand() *cobra.Command {
 		Short: "List tokens that are not revoked (never their text)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, err := a.tokensService(cmd.Context())
+			svc, _, err := a.authServices(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -105,7 +105,7 @@ func (a *app) tokenCommand() *cobra.Command {
 		Short: "Stop a token from working, at once and for good",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.tokensService(cmd.Context())
+			svc, _, err := a.authServices(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -10,18 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"supportline/auth"
-	"supportline/oncall"
 )
-
-// usersService builds the console users' service on the database, as
-// tokensService does: the user commands need no policy.
-func (a *app) usersService(ctx context.Context) (*auth.Users, error) {
-	db, err := a.openDB(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &auth.Users{DB: db, Engineers: &oncall.Service{DB: db}}, nil
-}
 
 // cliConsoleURL is the console's URL as the CLI prints it in links: the
 // environment's SUPPORTLINE_ADMIN_URL, else the address serve listens on
@@ -82,7 +70,7 @@ func (a *app) userCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, err := a.usersService(cmd.Context())
+			_, svc, err := a.authServices(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -102,7 +90,7 @@ func (a *app) userCommand() *cobra.Command {
 		Short: "List the console's users (never a password or a link)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, err := a.usersService(cmd.Context())
+			_, svc, err := a.authServices(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -138,7 +126,7 @@ func (a *app) userCommand() *cobra.Command {
 		Short: "Stop a user from signing in, and end their sessions",
 		Args:  exactArgs(1, "a user's e-mail"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.usersService(cmd.Context())
+			_, svc, err := a.authServices(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -160,7 +148,7 @@ func (a *app) userCommand() *cobra.Command {
 		Short: "Let a disabled user sign in again, with the password they had",
 		Args:  exactArgs(1, "a user's e-mail"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.usersService(cmd.Context())
+			_, svc, err := a.authServices(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -186,7 +174,7 @@ func (a *app) userCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, err := a.usersService(cmd.Context())
+			_, svc, err := a.authServices(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -203,7 +191,7 @@ func (a *app) userCommand() *cobra.Command {
 		Short: "End every console session of a user (they can sign in again)",
 		Args:  exactArgs(1, "a user's e-mail"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.usersService(cmd.Context())
+			_, svc, err := a.authServices(cmd.Context())
 			if err != nil {
 				return err
 			}
